@@ -1,0 +1,38 @@
+"""The saga's events: one envelope, one pydantic model per event, and the names on the wire."""
+
+from events.catalog import (
+    EVENT_CLASSES,
+    Event,
+    InventoryCommitted,
+    InventoryFailed,
+    InventoryReleased,
+    InventoryReserved,
+    Item,
+    Line,
+    OrderCreated,
+    PaymentApproved,
+    PaymentFailed,
+    PaymentReversed,
+    ShippingFailed,
+    ShippingScheduled,
+    Shortage,
+)
+from events.codec import InvalidEvent, decode, encode
+from events.names import (
+    CONSUMERS,
+    SERVICES,
+    dlq_name,
+    exchange_name,
+    producer_of,
+    queue_name,
+    retry_queue_name,
+)
+from events.types import Money
+
+__all__ = [
+    "CONSUMERS", "EVENT_CLASSES", "SERVICES", "Event", "InvalidEvent", "InventoryCommitted",
+    "InventoryFailed", "InventoryReleased", "InventoryReserved", "Item", "Line", "Money",
+    "OrderCreated", "PaymentApproved", "PaymentFailed", "PaymentReversed", "ShippingFailed",
+    "ShippingScheduled", "Shortage", "decode", "dlq_name", "encode", "exchange_name", "producer_of",
+    "queue_name", "retry_queue_name",
+]

@@ -1,0 +1,37 @@
+"""Names on the wire, defined once: exchanges, per-consumer queues, retry and dead-letter queues."""
+
+SERVICES = ("order", "payment", "inventory", "shipping")
+
+# consumer -> the routing keys it consumes (DESIGN.md, "Events on the wire")
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "payment": ("order.created", "inventory.failed", "inventory.released"),
+    "inventory": ("payment.approved", "shipping.scheduled", "shipping.failed"),
+    "shipping": ("inventory.reserved", "inventory.released"),
+    "order": (
+        "payment.approved", "payment.failed", "payment.reversed",
+        "inventory.reserved", "inventory.failed", "inventory.released", "inventory.committed",
+        "shipping.scheduled", "shipping.failed",
+    ),
+}
+
+
+def producer_of(event_type: str) -> str:
+    return event_type.split(".", 1)[0]
+
+
+def exchange_name(producer: str) -> str:
+    return f"{producer}.exchange"
+
+
+def queue_name(consumer: str, event_type: str) -> str:
+    """`payment.order-created`: the consumer, then the producer and event joined by a dash."""
+    producer, event = event_type.split(".", 1)
+    return f"{consumer}.{producer}-{event}"
+
+
+def retry_queue_name(queue: str) -> str:
+    return f"{queue}.retry"
+
+
+def dlq_name(queue: str) -> str:
+    return f"{queue}.dlq"

@@ -1,0 +1,70 @@
+"""Confirmed, mandatory, persistent publishing with a timeout: success means the broker has it."""
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from aiormq.exceptions import DeliveryError
+from pamqp.commands import Basic
+
+from messaging.errors import PublishError
+from runtime import metrics
+
+
+class Publisher:
+    def __init__(self, connection: AbstractRobustConnection, timeout_s: float) -> None:
+        self._connection = connection
+        self._timeout_s = timeout_s
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+        self._lock = asyncio.Lock()
+
+    async def _exchange(self, name: str) -> AbstractExchange:
+        if self._channel is None or self._channel.is_closed:
+            async with self._lock:
+                if self._channel is None or self._channel.is_closed:
+                    self._channel = await self._connection.channel(
+                        publisher_confirms=True, on_return_raises=True
+                    )
+                    self._exchanges = {}
+        if name not in self._exchanges:
+            # "" is the default exchange (direct to a queue by name), used for retries and DLQs
+            self._exchanges[name] = (
+                self._channel.default_exchange if name == "" else await self._channel.get_exchange(name)
+            )
+        return self._exchanges[name]
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        message_id: str,
+        headers: Mapping[str, Any] | None = None,
+        expiration_ms: int | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            headers=dict(headers or {}),
+            expiration=expiration_ms / 1000 if expiration_ms is not None else None,
+        )
+        try:
+            target = await self._exchange(exchange)
+            confirmation = await target.publish(
+                message, routing_key=routing_key, mandatory=True, timeout=self._timeout_s
+            )
+        except DeliveryError as exc:
+            raise PublishError(f"unroutable or nacked: {exchange}/{routing_key}: {exc}") from exc
+        except (TimeoutError, aio_pika.exceptions.AMQPError, RuntimeError, OSError) as exc:
+            raise PublishError(f"publish to {exchange}/{routing_key} failed: {exc!r}") from exc
+        if confirmation is not None and not isinstance(confirmation, Basic.Ack):
+            raise PublishError(f"broker did not ack {exchange}/{routing_key}: {confirmation!r}")
+        metrics.EVENTS_PUBLISHED.labels(exchange or "(default)", routing_key if exchange else "direct").inc()

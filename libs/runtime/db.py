@@ -1,0 +1,84 @@
+"""PostgreSQL: create the database if missing, run yoyo migrations, open the asyncpg pool."""
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from yoyo import get_backend, read_migrations
+
+import messaging
+from runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+MESSAGING_MIGRATIONS = Path(messaging.__file__).resolve().parent / "migrations"
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def ensure_database(url: str) -> None:
+    """CREATE DATABASE when it is missing (a fresh machine); harmless when it exists."""
+    name = database_name(url)
+    conn = await asyncpg.connect(with_database(url, "postgres"), timeout=5)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+
+
+def _yoyo_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1).replace(
+        "postgres://", "postgresql+psycopg2://", 1
+    )
+
+
+def migrate(url: str, migrations_dir: Path) -> None:
+    """Apply the shared messaging tables, then the service's own migrations (yoyo, locked)."""
+    backend = get_backend(_yoyo_url(url))
+    migrations = read_migrations(str(MESSAGING_MIGRATIONS), str(migrations_dir))
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(migrations))
+
+
+async def _init_connection(conn: asyncpg.Connection, lock_timeout_ms: int) -> None:
+    await conn.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+
+
+async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        settings.database_url,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        command_timeout=settings.db_command_timeout_s,
+        timeout=5,
+        init=lambda conn: _init_connection(conn, settings.db_lock_timeout_ms),
+    )
+
+
+async def prepare_database(settings: ServiceSettings, migrations_dir: Path) -> asyncpg.Pool:
+    """Wait for PostgreSQL (bounded by STARTUP_TIMEOUT_S), migrate, and return the pool."""
+    deadline = time.monotonic() + settings.startup_timeout_s
+    while True:
+        try:
+            await ensure_database(settings.database_url)
+            await asyncio.to_thread(migrate, settings.database_url, migrations_dir)
+            return await create_pool(settings)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("database not ready, retrying", extra={"error": repr(exc)})
+            await asyncio.sleep(1)

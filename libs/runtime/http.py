@@ -1,0 +1,120 @@
+"""HTTP plumbing shared by the services: one error shape, JSON in and out, health, readiness, metrics."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ValidationError
+
+from runtime import metrics
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+ReadinessCheck = Callable[[web.Application], Awaitable[Any]]
+READINESS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness", dict)
+MAX_BODY_BYTES = 64 * 1024
+_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError, asyncio.TimeoutError,
+                asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError, asyncpg.AdminShutdownError)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data, default=str), status=status, content_type="application/json",
+        headers=headers,
+    )
+
+
+def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> web.Response:
+    return json_response({"error": {"code": code, "message": message, "details": details or []}}, status)
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    """The body as `model`: 415 wrong content type, 413 too large, 400 malformed JSON, 422 invalid."""
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
+    raw = await request.read()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+        raise ApiError(422, "validation_failed", "request body failed validation", details) from None
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except ApiError as exc:
+        status = exc.status
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    except web.HTTPException as exc:
+        status = exc.status
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason)
+    except _UNAVAILABLE as exc:
+        status = 503
+        log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.path})
+        return error_response(503, "unavailable", "a dependency is unavailable, retry later")
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        return error_response(500, "internal", "internal error")
+    finally:
+        metrics.HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+        metrics.HTTP_SECONDS.labels(request.method, route).observe(time.perf_counter() - started)
+
+
+async def health(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    results: dict[str, str] = {}
+    for name, check in request.app[READINESS].items():
+        try:
+            async with asyncio.timeout(2):
+                await check(request.app)
+            results[name] = "ok"
+        except Exception as exc:
+            results[name] = f"unavailable: {type(exc).__name__}"
+    ok = all(v == "ok" for v in results.values())
+    return json_response({"status": "ready" if ok else "not_ready", "checks": results}, 200 if ok else 503)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def base_app() -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app[READINESS] = {}
+    app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics_endpoint)
+    return app

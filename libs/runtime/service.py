@@ -1,0 +1,121 @@
+"""The composition root every service shares: pool, broker, outbox relay, consumer, HTTP, shutdown.
+
+A service describes itself with a ServiceSpec (its settings, migrations, event handlers and routes);
+`create_app` wires the rest. Resources live in aiohttp cleanup contexts, so shutdown runs in reverse:
+stop consuming and finish in-flight handlers, flush the outbox, close the broker, close the pool.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import uvloop
+from aio_pika.abc import AbstractRobustConnection
+from aiohttp import web
+
+from messaging.connection import connect
+from messaging.consumer import Consumer, Handler
+from messaging.outbox import OutboxRelay
+from messaging.publisher import Publisher
+from messaging.topology import declare_topology
+from runtime.db import prepare_database
+from runtime.http import READINESS, base_app
+from runtime.logs import configure_logging
+from runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+BROKER = web.AppKey("broker", AbstractRobustConnection)
+PUBLISHER = web.AppKey("publisher", Publisher)
+RELAY = web.AppKey("relay", OutboxRelay)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    settings_cls: type[ServiceSettings]
+    migrations: Path
+    handlers: Callable[[web.Application], dict[str, Handler]]
+    setup: Callable[[web.Application], None] | None = None  # routes, extra contexts, readiness checks
+
+
+async def _database(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
+    app[POOL] = await prepare_database(app[SETTINGS], spec.migrations)
+    app[READINESS]["database"] = lambda a: a[POOL].fetchval("SELECT 1")
+    yield
+    await app[POOL].close()
+
+
+async def _broker(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
+    async with app[BROKER].channel() as channel:
+        await declare_topology(channel, s.queue_type)
+    app[PUBLISHER] = Publisher(app[BROKER], s.publish_timeout_s)
+
+    async def broker_ready(a: web.Application) -> None:
+        if a[BROKER].is_closed or not a[BROKER].connected.is_set():
+            raise ConnectionError("broker connection is down")
+
+    app[READINESS]["broker"] = broker_ready
+    yield
+    await app[BROKER].close()
+
+
+async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    app[RELAY] = OutboxRelay(
+        app[POOL], s.database_url, app[PUBLISHER], spec.name, s.outbox_batch_size,
+        s.outbox_poll_interval_s, s.outbox_retention.total_seconds(),
+    )
+    task = asyncio.create_task(app[RELAY].run(), name="outbox-relay")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    try:
+        async with asyncio.timeout(s.shutdown_timeout_s):
+            await app[RELAY].flush()
+    except Exception as exc:  # what is not flushed stays in the outbox for the next start
+        log.warning("outbox not flushed at shutdown", extra={"error": repr(exc)})
+
+
+async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    consumer = Consumer(
+        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handlers(app),
+        prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
+        retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
+        queue_type=s.queue_type, on_commit=app[RELAY].wake,
+    )
+    await consumer.start()
+    log.info("consuming", extra={"service": spec.name})
+    yield
+    await consumer.stop(s.shutdown_timeout_s)
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> web.Application:
+    app = base_app()
+    app[SETTINGS] = settings or spec.settings_cls()
+    for ctx in (_database, _broker, _relay):
+        app.cleanup_ctx.append(lambda a, ctx=ctx: ctx(a, spec))
+    if spec.setup:
+        spec.setup(app)
+    app.cleanup_ctx.append(lambda a: _consumer(a, spec))  # started last, stopped first
+    return app
+
+
+def run(spec: ServiceSpec) -> None:
+    settings = spec.settings_cls()
+    configure_logging(spec.name, settings.log_level)
+    uvloop.install()
+    web.run_app(
+        create_app(spec, settings), host=settings.http_host, port=settings.http_port,
+        access_log=None, print=None, shutdown_timeout=settings.shutdown_timeout_s,
+    )

@@ -1,0 +1,53 @@
+"""One transaction around one decision: state changes and outgoing events commit together."""
+
+import contextlib
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+import asyncpg
+
+from events import Event
+from messaging.outbox import write_outbox
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(pool) as uow:` ... `uow.outbox.append(event)` ... `await uow.commit()`.
+
+    Leaving the block without commit() rolls back. Events in `outbox` are inserted into the outbox
+    table inside the same transaction, so they exist if and only if the state change does.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, on_commit: Callable[[], None] | None = None) -> None:
+        self._pool = pool
+        self._on_commit = on_commit
+        self.outbox: list[Event] = []
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self.conn: asyncpg.Connection = await self._pool.acquire()
+        self._tx = self.conn.transaction()
+        try:
+            await self._tx.start()
+        except BaseException:
+            await self._pool.release(self.conn)
+            raise
+        return self
+
+    async def commit(self) -> None:
+        if self.outbox:
+            await write_outbox(self.conn, self.outbox)
+        await self._tx.commit()
+        self.committed = True
+        if self.outbox and self._on_commit:
+            self._on_commit()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if not self.committed and not self.conn.is_closed():
+                with contextlib.suppress(Exception):  # a broken connection: the pool discards it
+                    await self._tx.rollback()
+        finally:
+            await self._pool.release(self.conn)

@@ -1,0 +1,12 @@
+"""Payment settings (environment variables, read once at start-up)."""
+
+from decimal import Decimal
+
+from events import Money
+from runtime.settings import ServiceSettings
+
+
+class PaymentSettings(ServiceSettings):
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/payments"
+    http_port: int = 3003
+    payment_approval_limit: Money = Decimal("10000.00")
