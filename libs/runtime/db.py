@@ -40,15 +40,9 @@ async def ensure_database(url: str) -> None:
         await conn.close()
 
 
-def _yoyo_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg2://", 1).replace(
-        "postgres://", "postgresql+psycopg2://", 1
-    )
-
-
 def migrate(url: str, migrations_dir: Path) -> None:
     """Apply the shared messaging tables, then the service's own migrations (yoyo, locked)."""
-    backend = get_backend(_yoyo_url(url))
+    backend = get_backend(url)
     migrations = read_migrations(str(MESSAGING_MIGRATIONS), str(migrations_dir))
     with backend.lock():
         backend.apply_migrations(backend.to_apply(migrations))

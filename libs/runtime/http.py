@@ -1,9 +1,11 @@
 """HTTP plumbing shared by the services: one error shape, JSON in and out, health, readiness, metrics."""
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import asyncpg
@@ -42,13 +44,16 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:
-    """The body as `model`: 415 wrong content type, 413 too large, 400 malformed JSON, 422 invalid."""
+    """The body as `model`: 415 wrong content type, 413 too large, 400 malformed JSON, 422 invalid.
+
+    JSON numbers with a fraction are read as exact decimals, so 49.90 is money, not a float.
+    """
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
     raw = await request.read()
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
     try:
         return model.model_validate(data)
@@ -58,6 +63,10 @@ async def read_model(request: web.Request, model: type[M]) -> M:
             for e in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
         raise ApiError(422, "validation_failed", "request body failed validation", details) from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 @web.middleware

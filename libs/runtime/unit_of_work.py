@@ -1,7 +1,8 @@
 """One transaction around one decision: state changes and outgoing events commit together."""
 
 import contextlib
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +10,8 @@ import asyncpg
 
 from events import Event
 from messaging.outbox import write_outbox
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -22,6 +25,7 @@ class UnitOfWork:
         self._pool = pool
         self._on_commit = on_commit
         self.outbox: list[Event] = []
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []  # best-effort side effects (caches)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -41,6 +45,11 @@ class UnitOfWork:
         self.committed = True
         if self.outbox and self._on_commit:
             self._on_commit()
+        for effect in self.after_commit:
+            try:
+                await effect()
+            except Exception as exc:  # the transaction stands; a cache is repaired by reconciliation
+                log.warning("after-commit effect failed", extra={"error": repr(exc)})
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

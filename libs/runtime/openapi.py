@@ -1,0 +1,52 @@
+"""An OpenAPI 3.1 document built from the same pydantic models the routes validate with."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from runtime.http import json_response
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: list[Any]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def json_content(model: type[BaseModel]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ref(model)}}}
+
+
+def errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "error", **json_content(ErrorBody)} for s in statuses}
+
+
+def document(
+    title: str, paths: dict[str, Any], requests: list[type[BaseModel]], responses: list[type[BaseModel]]
+) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for mode, models in (("validation", requests), ("serialization", [*responses, ErrorBody])):
+        for model in models:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1.0.0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def route(doc: dict[str, Any]):
+    async def openapi(_request) -> Any:
+        return json_response(doc)
+    return openapi

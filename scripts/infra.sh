@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Make sure PostgreSQL, RabbitMQ (with its management UI) and Redis run locally, and the four
+# databases exist. Starts only what is down; safe to run again.
+set -euo pipefail
+PGHOST=${PGHOST:-127.0.0.1}
+
+say() { printf '[infra] %s\n' "$*"; }
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || { say "$what did not come up within the deadline"; return 1; }
+    sleep 0.5
+  done
+}
+
+if ! pg_isready -q -h "$PGHOST"; then
+  say "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+  wait_for 60 PostgreSQL pg_isready -q -h "$PGHOST"
+fi
+
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  say "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for 30 Redis redis-cli -h 127.0.0.1 ping
+fi
+
+if ! rabbitmqctl -q status >/dev/null 2>&1; then
+  say "starting RabbitMQ"
+  rabbitmq-server -detached
+  wait_for 120 RabbitMQ rabbitmqctl -q await_startup
+fi
+if ! rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1; then
+  say "enabling the RabbitMQ management plugin (UI on :15672)"
+  rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+fi
+wait_for 60 "RabbitMQ management API" curl -sf -u guest:guest http://127.0.0.1:15672/api/overview
+
+for db in orders payments inventory shipping; do
+  if [ -z "$(psql -h "$PGHOST" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    say "creating database $db"
+    createdb -h "$PGHOST" -U postgres "$db"
+  fi
+done
+say "PostgreSQL, RabbitMQ and Redis are up"

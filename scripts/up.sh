@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start the four services in the background (honcho, one process each), wait until each is ready,
+# seed the demo products and print where to look. Logs: var/services.log. Stop with `make down`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+if [ -f var/services.pid ] && kill -0 "$(cat var/services.pid)" 2>/dev/null; then
+  echo "services already running (pid $(cat var/services.pid)); 'make down' first to restart"
+else
+  .venv/bin/python -m inventory.seed
+  nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
+  echo $! >var/services.pid
+fi
+for port in 3001 3002 3003 3004; do
+  deadline=$((SECONDS + 60))
+  until curl -sf "http://127.0.0.1:$port/ready" >/dev/null; do
+    if (( SECONDS > deadline )) || ! kill -0 "$(cat var/services.pid)" 2>/dev/null; then
+      echo "service on :$port did not become ready; last log lines:"; tail -n 30 var/services.log; exit 1
+    fi
+    sleep 0.3
+  done
+done
+cat <<TXT
+
+  The order pipeline is up.
+    Order API         http://localhost:3001   (OpenAPI: http://localhost:3001/openapi.json)
+    Inventory API     http://localhost:3002   (OpenAPI: http://localhost:3002/openapi.json)
+    Payment, shipping http://localhost:3003/ready, http://localhost:3004/ready (and /metrics on each)
+    RabbitMQ UI       http://localhost:15672  (guest / guest): Queues tab, filter "order."
+    Logs              tail -f var/services.log
+    Stop              make down
+
+TXT

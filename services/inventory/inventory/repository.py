@@ -1,0 +1,147 @@
+"""Inventory's SQL, nothing else. Rows are always locked reservation first, then products by id."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from inventory.domain import Stock
+
+# kind -> (on_hand, reserved, received_total, committed_total) per unit moved
+DELTAS: dict[str, tuple[int, int, int, int]] = {
+    "receive": (1, 0, 1, 0),
+    "adjust": (1, 0, 1, 0),
+    "reserve": (0, 1, 0, 0),
+    "release": (0, -1, 0, 0),
+    "expire": (0, -1, 0, 0),
+    "commit": (-1, -1, 0, 1),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A product's stock right after a committed change; `version` orders cache writes."""
+
+    product_id: UUID
+    on_hand: int
+    reserved: int
+    version: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+async def lock_products(conn: asyncpg.Connection, product_ids: list[UUID]) -> dict[UUID, Stock]:
+    rows = await conn.fetch(
+        "SELECT product_id, on_hand, reserved FROM products WHERE product_id = ANY($1::uuid[])"
+        " ORDER BY product_id FOR UPDATE",
+        product_ids,
+    )
+    return {r["product_id"]: Stock(r["product_id"], r["on_hand"], r["reserved"]) for r in rows}
+
+
+async def move_stock(
+    conn: asyncpg.Connection, kind: str, quantities: Mapping[UUID, int], *,
+    order_id: UUID | None = None, reservation_id: UUID | None = None, reason: str | None = None,
+) -> list[Snapshot]:
+    """Apply one kind of movement to locked products and write it to the ledger, in one statement each."""
+    ids = sorted(quantities)
+    qty = [quantities[p] for p in ids]
+    d_hand, d_res, d_recv, d_comm = DELTAS[kind]
+    rows = await conn.fetch(
+        "UPDATE products p SET on_hand = p.on_hand + d.q * $2, reserved = p.reserved + d.q * $3,"
+        " received_total = p.received_total + d.q * $4, committed_total = p.committed_total + d.q * $5,"
+        " version = p.version + 1, updated_at = now()"
+        " FROM unnest($1::uuid[], $6::bigint[]) AS d(product_id, q) WHERE p.product_id = d.product_id"
+        " RETURNING p.product_id, p.on_hand, p.reserved, p.version",
+        ids, d_hand, d_res, d_recv, d_comm, qty,
+    )
+    await conn.execute(
+        "INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
+        " SELECT d.product_id, $2, d.q, $4, $5, $6 FROM unnest($1::uuid[], $3::bigint[]) AS d(product_id, q)",
+        ids, kind, qty, order_id, reservation_id, reason,
+    )
+    return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
+
+
+async def create_reservation(
+    conn: asyncpg.Connection, reservation_id: UUID, order_id: UUID, ttl_s: float, quantities: Mapping[UUID, int]
+) -> datetime:
+    expires_at = await conn.fetchval(
+        "INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
+        " VALUES ($1, $2, 'ACTIVE', now() + make_interval(secs => $3)) RETURNING expires_at",
+        reservation_id, order_id, ttl_s,
+    )
+    await conn.execute(
+        "INSERT INTO reservation_items (reservation_id, product_id, quantity)"
+        " SELECT $1, d.product_id, d.q FROM unnest($2::uuid[], $3::bigint[]) AS d(product_id, q)",
+        reservation_id, list(quantities), list(quantities.values()),
+    )
+    return expires_at
+
+
+async def reservation_exists(conn: asyncpg.Connection, order_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM reservations WHERE order_id = $1", order_id))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    reservation_id: UUID
+    order_id: UUID
+    status: str
+    due: bool  # expires_at <= now(), by the database clock
+    quantities: dict[UUID, int]
+
+
+async def _items(conn: asyncpg.Connection, reservation_id: UUID) -> dict[UUID, int]:
+    rows = await conn.fetch(
+        "SELECT product_id, quantity FROM reservation_items WHERE reservation_id = $1 ORDER BY product_id",
+        reservation_id,
+    )
+    return {r["product_id"]: r["quantity"] for r in rows}
+
+
+async def lock_reservation(conn: asyncpg.Connection, order_id: UUID) -> Reservation | None:
+    row = await conn.fetchrow(
+        "SELECT reservation_id, order_id, status, expires_at <= now() AS due FROM reservations"
+        " WHERE order_id = $1 FOR UPDATE",
+        order_id,
+    )
+    if row is None:
+        return None
+    return Reservation(**dict(row), quantities=await _items(conn, row["reservation_id"]))
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None) -> list[Reservation]:
+    """Lock due, still active reservations that no other sweeper holds (SKIP LOCKED)."""
+    rows = await conn.fetch(
+        "SELECT reservation_id, order_id, status, true AS due FROM reservations"
+        " WHERE status = 'ACTIVE' AND expires_at <= now()"
+        " AND ($2::uuid[] IS NULL OR reservation_id = ANY($2::uuid[]))"
+        " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit, reservation_ids,
+    )
+    return [Reservation(**dict(r), quantities=await _items(conn, r["reservation_id"])) for r in rows]
+
+
+async def set_status(conn: asyncpg.Connection, reservation_id: UUID, status: str) -> None:
+    await conn.execute(
+        "UPDATE reservations SET status = $2, decided_at = now() WHERE reservation_id = $1",
+        reservation_id, status,
+    )
+
+
+async def create_products_if_missing(conn: asyncpg.Connection, products: Mapping[UUID, tuple[str, int]], reason: str) -> int:
+    """Insert products that do not exist yet with their initial stock, received through the ledger."""
+    return await conn.fetchval(
+        "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total)"
+        " SELECT d.product_id, d.name, d.q, d.q FROM unnest($1::uuid[], $2::text[], $3::bigint[])"
+        " AS d(product_id, name, q) ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand),"
+        " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
+        " SELECT product_id, 'receive', on_hand, $4 FROM new)"
+        " SELECT count(*) FROM new",
+        list(products), [n for n, _ in products.values()], [q for _, q in products.values()], reason,
+    )

@@ -1,0 +1,135 @@
+"""The public order API: POST /orders, GET /orders/{order_id}, GET /orders, GET /openapi.json."""
+
+import hashlib
+from uuid import UUID, uuid4
+
+from aiohttp import web
+
+from events import OrderCreated
+from events.catalog import Item, OrderCreatedPayload
+from order import domain, repository
+from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
+from runtime import openapi
+from runtime.http import ApiError, json_response, read_model
+from runtime.service import POOL, RELAY
+from runtime.unit_of_work import UnitOfWork
+
+MAX_PAGE = 100
+
+
+def _accepted(order_id: UUID, status: str) -> web.Response:
+    return json_response(
+        {"order_id": order_id, "status": status}, 201, headers={"Location": f"/orders/{order_id}"}
+    )
+
+
+async def create_order(request: web.Request) -> web.Response:
+    body = await read_model(request, CreateOrder)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
+    order_id = uuid4()
+    items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
+    total = domain.total([(i.quantity, i.unit_price) for i in items])
+    event = OrderCreated.new(order_id, OrderCreatedPayload(
+        customer_id=body.customer_id, payment_method=body.payment_method, items=items, total_amount=total,
+    ))
+    async with UnitOfWork(request.app[POOL], request.app[RELAY].wake) as uow:
+        if key is not None:
+            digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+            claim = await repository.claim_idempotency_key(uow.conn, key, digest, order_id)
+            if not claim["fresh"]:
+                if claim["request_hash"] != digest:
+                    raise ApiError(409, "idempotency_key_reused",
+                                   "this Idempotency-Key was used with a different request body")
+                status = await uow.conn.fetchval("SELECT status FROM orders WHERE order_id = $1", claim["order_id"])
+                return _accepted(claim["order_id"], status)
+        await repository.insert_order(
+            uow.conn, order_id, body.customer_id, body.payment_method, total,
+            [(i.product_id, i.quantity, i.unit_price) for i in items], event.event_id,
+        )
+        uow.outbox.append(event)
+        await uow.commit()
+    return _accepted(order_id, domain.PENDING)
+
+
+async def get_order(request: web.Request) -> web.Response:
+    try:
+        order_id = UUID(request.match_info["order_id"])
+    except ValueError:
+        raise ApiError(404, "not_found", "no such order") from None
+    async with request.app[POOL].acquire() as conn:
+        order = await repository.get_order(conn, order_id)
+    if order is None:
+        raise ApiError(404, "not_found", "no such order")
+    return json_response(order)
+
+
+def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(422, "validation_failed", f"{name} must be an integer from {low} to {high}",
+                       [{"field": name, "message": f"integer from {low} to {high}"}])
+    return int(raw)
+
+
+async def list_orders(request: web.Request) -> web.Response:
+    status = request.query.get("status") or None
+    if status is not None and status not in domain.STATUSES:
+        raise ApiError(422, "validation_failed", "unknown status",
+                       [{"field": "status", "message": f"one of {', '.join(domain.STATUSES)}"}])
+    limit = _query_int(request, "limit", 20, 1, MAX_PAGE)
+    after = None
+    if cursor := request.query.get("cursor"):
+        try:
+            after = repository.decode_cursor(cursor)
+        except ValueError:
+            raise ApiError(422, "validation_failed", "invalid cursor",
+                           [{"field": "cursor", "message": "use next_cursor from a previous page"}]) from None
+    async with request.app[POOL].acquire() as conn:
+        rows = await repository.list_orders(conn, status, limit, after)
+    next_cursor = repository.encode_cursor(rows[-1]["created_at"], rows[-1]["order_id"]) if len(rows) == limit else None
+    return json_response({"orders": [dict(r) for r in rows], "next_cursor": next_cursor})
+
+
+PATHS = {
+    "/orders": {
+        "post": {
+            "summary": "Place an order",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
+            "requestBody": {"required": True, **openapi.json_content(CreateOrder)},
+            "responses": {"201": {"description": "accepted", **openapi.json_content(OrderAccepted)},
+                          **openapi.errors(400, 409, 413, 415, 422, 503)},
+        },
+        "get": {
+            "summary": "List orders, newest first",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(domain.STATUSES)}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "a page", **openapi.json_content(OrderPage)},
+                          **openapi.errors(422, 503)},
+        },
+    },
+    "/orders/{order_id}": {
+        "get": {
+            "summary": "One order with its items and status history",
+            "parameters": [{"name": "order_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "format": "uuid"}}],
+            "responses": {"200": {"description": "the order", **openapi.json_content(OrderView)},
+                          **openapi.errors(404, 503)},
+        },
+    },
+}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/orders", create_order)
+    app.router.add_get("/orders", list_orders)
+    app.router.add_get("/orders/{order_id}", get_order)
+    doc = openapi.document("Order API", PATHS, [CreateOrder], [OrderAccepted, OrderView, OrderPage])
+    app.router.add_get("/openapi.json", openapi.route(doc))

@@ -1,0 +1,69 @@
+"""The public API's request and response models (they also generate /openapi.json)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from order.domain import STATUSES
+
+PaymentMethod = Literal["credit_card", "debit_card", "pix", "bank_transfer"]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class OrderItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product_id: UUID
+    quantity: int = Field(strict=True, ge=1, le=10_000)
+    unit_price: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2,
+                                description="price per unit, a number with at most two decimals")
+
+
+class CreateOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: UUID
+    payment_method: PaymentMethod
+    items: list[OrderItemIn] = Field(min_length=1, max_length=100)
+
+
+class OrderAccepted(BaseModel):
+    order_id: UUID
+    status: Status
+
+
+class OrderItemOut(BaseModel):
+    product_id: UUID
+    quantity: int
+    unit_price: str
+
+
+class HistoryEntry(BaseModel):
+    status: Status | None
+    event_type: str
+    event_id: UUID | None
+    applied: bool
+    note: str | None
+    at: datetime
+
+
+class OrderSummary(BaseModel):
+    order_id: UUID
+    customer_id: UUID
+    status: Status
+    total_amount: str
+    tracking_code: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderView(OrderSummary):
+    payment_method: str
+    items: list[OrderItemOut]
+    history: list[HistoryEntry]
+
+
+class OrderPage(BaseModel):
+    orders: list[OrderSummary]
+    next_cursor: str | None

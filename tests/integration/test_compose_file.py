@@ -1,0 +1,186 @@
+"""docker-compose.yml is complete: the whole system, healthchecks everywhere, start-up ordered by health,
+and every environment variable it sets is one the service actually reads.
+
+Validated with `docker-compose config` (no Docker engine needed), which also resolves the YAML anchors,
+merge keys and ${VAR:-default} interpolation exactly as `make docker-up` will.
+"""
+
+import importlib
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+
+INFRA = {"rabbitmq", "redis", "orders-db", "payments-db", "inventory-db", "shipping-db"}
+# service -> (settings class, its database server, other infrastructure it needs, HTTP port)
+APPS = {
+    "order": ("order.settings.OrderSettings", "orders-db", set(), 3001),
+    "payment": ("payment.settings.PaymentSettings", "payments-db", set(), 3003),
+    "inventory": ("inventory.settings.InventorySettings", "inventory-db", {"redis"}, 3002),
+    "shipping": ("shipping.settings.ShippingSettings", "shipping-db", set(), 3004),
+}
+REQUIRED_ENV = {"DATABASE_URL", "RABBITMQ_URL", "HTTP_PORT"}
+# Host variables the compose file interpolates; unset them so the test sees the file's own defaults.
+INTERPOLATED = ["LOG_LEVEL", "MAX_DELIVERY_ATTEMPTS", "RESERVATION_TTL", "RESERVATION_SWEEP_INTERVAL",
+                "PAYMENT_APPROVAL_LIMIT", "SHIPPING_MAX_UNITS"]
+
+
+def _compose_command() -> list[str]:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker") and subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, check=False
+    ).returncode == 0:
+        return ["docker", "compose"]
+    pytest.fail("docker-compose is not installed: run `make deps`", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in INTERPOLATED and not k.startswith("COMPOSE_")}
+    result = subprocess.run(
+        [*_compose_command(), "-f", str(COMPOSE_FILE), "config"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, f"docker-compose config rejected the file:\n{result.stderr}"
+    config = yaml.safe_load(result.stdout)
+    assert isinstance(config, dict) and "services" in config, result.stdout
+    return config
+
+
+def _published_ports(service: dict) -> set[int]:
+    ports = set()
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # long syntax, what `config` prints
+            if port.get("published") is not None:
+                ports.add(int(str(port["published"]).split("-")[0]))
+        else:  # "HOST:CONTAINER", "IP:HOST:CONTAINER"
+            parts = str(port).split("/")[0].split(":")
+            if len(parts) >= 2:
+                ports.add(int(parts[-2]))
+    return ports
+
+
+def _environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):  # ["KEY=value", ...]
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}
+
+
+def _healthcheck_command(service: dict) -> str:
+    test = (service.get("healthcheck") or {}).get("test")
+    if isinstance(test, list):
+        return " ".join(map(str, test))
+    return str(test or "")
+
+
+def _settings_class(dotted: str) -> type:
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_component_is_there(compose: dict) -> None:
+    assert set(compose["services"]) >= INFRA | set(APPS)
+
+
+@pytest.mark.parametrize("name", sorted(INFRA))
+def test_infrastructure_has_a_healthcheck(compose: dict, name: str) -> None:
+    service = compose["services"][name]
+    health = service.get("healthcheck") or {}
+    assert health.get("test") and not health.get("disable"), f"{name} has no healthcheck"
+    assert _healthcheck_command(service).strip() not in ("NONE", "")
+
+
+def test_databases_are_one_server_per_service_with_their_own_volume(compose: dict) -> None:
+    volumes = set()
+    for db, name in [("orders-db", "orders"), ("payments-db", "payments"),
+                     ("inventory-db", "inventory"), ("shipping-db", "shipping")]:
+        service = compose["services"][db]
+        assert str(service["image"]).startswith("postgres:16")
+        env = _environment(service)
+        assert env.get("POSTGRES_DB") == name
+        assert env.get("POSTGRES_HOST_AUTH_METHOD") == "trust"
+        assert "pg_isready" in _healthcheck_command(service)
+        mounts = [str(v["source"] if isinstance(v, dict) else v).split(":")[0] for v in service.get("volumes", [])]
+        named = [m for m in mounts if m in (compose.get("volumes") or {})]
+        assert named, f"{db} keeps its data in no named volume"
+        volumes.update(named)
+    assert len(volumes) == 4, "each database server needs a volume of its own"
+
+
+def test_published_ports(compose: dict) -> None:
+    services = compose["services"]
+    assert 3001 in _published_ports(services["order"])
+    assert 3002 in _published_ports(services["inventory"])
+    assert {5672, 15672} <= _published_ports(services["rabbitmq"])
+
+
+def test_the_four_services_share_one_image_built_here(compose: dict) -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    images = set()
+    for name in APPS:
+        service = compose["services"][name]
+        build = service.get("build")
+        context = build.get("context") if isinstance(build, dict) else build
+        assert context and Path(ROOT, context).resolve() == ROOT, f"{name} is not built from the repo root"
+        images.add(service.get("image"))
+        command = service.get("command")
+        command = command if isinstance(command, str) else " ".join(command or [])
+        assert command.split()[0] == f"{name}-service" and f"{name}-service" in scripts, (
+            f"{name}: command {command!r} is not its console script"
+        )
+        assert service.get("restart") == "unless-stopped"
+    assert len(images) == 1 and None not in images, f"one image name for the four services, got {images}"
+    assert (ROOT / "Dockerfile").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_service_healthcheck_and_start_up_order(compose: dict, name: str) -> None:
+    service = compose["services"][name]
+    _, db, extra, _ = APPS[name]
+    assert "/ready" in _healthcheck_command(service), f"{name}'s healthcheck does not hit /ready"
+    depends_on = service.get("depends_on")
+    assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions, not a list"
+    for needed in {"rabbitmq", db} | extra:
+        assert needed in depends_on, f"{name} does not wait for {needed}"
+        assert depends_on[needed].get("condition") == "service_healthy", (
+            f"{name} starts before {needed} is healthy"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_service_environment_is_what_its_settings_read(
+    compose: dict, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = compose["services"][name]
+    dotted, db, extra, port = APPS[name]
+    env = _environment(service)
+    assert REQUIRED_ENV <= set(env), f"{name} lacks {REQUIRED_ENV - set(env)}"
+    assert env["HTTP_PORT"] == str(port)
+    assert f"@{db}:" in env["DATABASE_URL"], f"{name} does not use its own database server {db}"
+    assert "@rabbitmq:" in env["RABBITMQ_URL"]
+    if "redis" in extra:
+        assert "REDIS_URL" in env and "//redis:" in env["REDIS_URL"]
+
+    settings_cls = _settings_class(dotted)
+    prefix = (settings_cls.model_config.get("env_prefix") or "").lower()
+    fields = set(settings_cls.model_fields)
+    unknown = sorted(k for k in env if not (k.lower().startswith(prefix) and k.lower()[len(prefix):] in fields))
+    assert not unknown, f"{name} sets variables {dotted} does not read: {unknown}"
+
+    # and the values parse: the settings the container will start with are valid
+    for key in list(os.environ):
+        if key.lower().removeprefix(prefix) in fields:
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = settings_cls()
+    assert settings.http_port == port
