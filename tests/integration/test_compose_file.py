@@ -28,16 +28,23 @@ APPS = {
 }
 REQUIRED_ENV = {"DATABASE_URL", "RABBITMQ_URL", "HTTP_PORT"}
 # Host variables the compose file interpolates; unset them so the test sees the file's own defaults.
-INTERPOLATED = ["LOG_LEVEL", "MAX_DELIVERY_ATTEMPTS", "RESERVATION_TTL", "RESERVATION_SWEEP_INTERVAL",
-                "PAYMENT_APPROVAL_LIMIT", "SHIPPING_MAX_UNITS"]
+INTERPOLATED = [
+    "LOG_LEVEL",
+    "MAX_DELIVERY_ATTEMPTS",
+    "RESERVATION_TTL",
+    "RESERVATION_SWEEP_INTERVAL",
+    "PAYMENT_APPROVAL_LIMIT",
+    "SHIPPING_MAX_UNITS",
+]
 
 
 def _compose_command() -> list[str]:
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, check=False
-    ).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True, check=False).returncode == 0
+    ):
         return ["docker", "compose"]
     pytest.fail("docker-compose is not installed: run `make deps`", pytrace=False)
 
@@ -47,7 +54,12 @@ def compose() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in INTERPOLATED and not k.startswith("COMPOSE_")}
     result = subprocess.run(
         [*_compose_command(), "-f", str(COMPOSE_FILE), "config"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, f"docker-compose config rejected the file:\n{result.stderr}"
     config = yaml.safe_load(result.stdout)
@@ -101,15 +113,21 @@ def test_infrastructure_has_a_healthcheck(compose: dict, name: str) -> None:
 
 def test_databases_are_one_server_per_service_with_their_own_volume(compose: dict) -> None:
     volumes = set()
-    for db, name in [("orders-db", "orders"), ("payments-db", "payments"),
-                     ("inventory-db", "inventory"), ("shipping-db", "shipping")]:
+    for db, name in [
+        ("orders-db", "orders"),
+        ("payments-db", "payments"),
+        ("inventory-db", "inventory"),
+        ("shipping-db", "shipping"),
+    ]:
         service = compose["services"][db]
         assert str(service["image"]).startswith("postgres:16")
         env = _environment(service)
         assert env.get("POSTGRES_DB") == name
         assert env.get("POSTGRES_HOST_AUTH_METHOD") == "trust"
         assert "pg_isready" in _healthcheck_command(service)
-        mounts = [str(v["source"] if isinstance(v, dict) else v).split(":")[0] for v in service.get("volumes", [])]
+        mounts = [
+            str(v["source"] if isinstance(v, dict) else v).split(":")[0] for v in service.get("volumes", [])
+        ]
         named = [m for m in mounts if m in (compose.get("volumes") or {})]
         assert named, f"{db} keeps its data in no named volume"
         volumes.update(named)
@@ -173,7 +191,9 @@ def test_service_environment_is_what_its_settings_read(
     settings_cls = _settings_class(dotted)
     prefix = (settings_cls.model_config.get("env_prefix") or "").lower()
     fields = set(settings_cls.model_fields)
-    unknown = sorted(k for k in env if not (k.lower().startswith(prefix) and k.lower()[len(prefix):] in fields))
+    unknown = sorted(
+        k for k in env if not (k.lower().startswith(prefix) and k.lower()[len(prefix) :] in fields)
+    )
     assert not unknown, f"{name} sets variables {dotted} does not read: {unknown}"
 
     # and the values parse: the settings the container will start with are valid

@@ -1,0 +1,41 @@
+"""A small client for the public APIs, as a user drives them."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import aiohttp
+
+from tests.support.wait import eventually
+
+TERMINAL = {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
+DEMO_PRODUCT = UUID(int=1)
+
+
+def order_body(items: list[tuple[UUID, int, str]], customer_id: UUID | None = None) -> dict[str, Any]:
+    return {
+        "customer_id": str(customer_id or uuid4()),
+        "payment_method": "credit_card",
+        "items": [{"product_id": str(p), "quantity": q, "unit_price": float(u)} for p, q, u in items],
+    }
+
+
+class Api:
+    def __init__(self, http: aiohttp.ClientSession, order_url: str, inventory_url: str) -> None:
+        self.http, self.order_url, self.inventory_url = http, order_url, inventory_url
+
+    async def place(self, items: list[tuple[UUID, int, str]], headers: dict[str, str] | None = None) -> UUID:
+        async with self.http.post(f"{self.order_url}/orders", json=order_body(items), headers=headers) as r:
+            body = await r.json()
+            assert r.status == 201, body
+            return UUID(body["order_id"])
+
+    async def order(self, order_id: UUID) -> dict[str, Any]:
+        async with self.http.get(f"{self.order_url}/orders/{order_id}") as r:
+            assert r.status == 200, await r.text()
+            return await r.json()
+
+    async def terminal(self, order_id: UUID, timeout: float = 30) -> dict[str, Any]:
+        async def done() -> dict[str, Any] | None:
+            order = await self.order(order_id)
+            return order if order["status"] in TERMINAL else None
+        return await eventually(done, timeout, 0.05, f"order {order_id} terminal")
