@@ -44,3 +44,6 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 -include mk/*.mk
+
+check: venv
+	$(VENV)/bin/python -m checker

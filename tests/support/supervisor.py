@@ -11,9 +11,11 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
+from checker import Targets
 from tests.support.infra import Infra
 from tests.support.wait import eventually
 
@@ -45,6 +47,18 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     @property
+    def targets(self) -> Targets:
+        return Targets(
+            database_urls={s: self.database_url(s) for s in SERVICES}, amqp_url=self.amqp_url,
+            redis_url=self.env.get("REDIS_URL", self.infra.redis_url), redis_prefix=self.redis_prefix,
+            rabbitmq_api=self.infra.rabbitmq_api, vhost=self.vhost,
+        )
+
+    @property
+    def vhost(self) -> str:
+        return unquote(urlsplit(self.amqp_url).path.lstrip("/"))
+
+    @property
     def redis_prefix(self) -> str:
         return f"{self.db_prefix}:inventory:"
 
@@ -64,7 +78,7 @@ class Stack:
         }
 
     async def start(self, service: str, extra_env: dict[str, str] | None = None, wait: bool = True) -> None:
-        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - handed to the child
+        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: ASYNC230, SIM115 - handed to the child
         self.procs[service] = await asyncio.create_subprocess_exec(
             str(BIN / f"{service}-service"), env=self.service_env(service, extra_env),
             stdout=log, stderr=asyncio.subprocess.STDOUT,

@@ -1,0 +1,9 @@
+"""The invariant checker: reads the four databases, the broker and Redis once the system is quiet and
+counts every violation of DESIGN.md's invariants (zero when healthy). Used by tests, the benchmark
+and `make check`."""
+
+from checker.quiet import NotQuiet, wait_quiet
+from checker.report import Report, check
+from checker.targets import Targets
+
+__all__ = ["NotQuiet", "Report", "Targets", "check", "wait_quiet"]

@@ -1,0 +1,24 @@
+"""Invariant 7: once quiet, Redis's availability equals PostgreSQL's for every product."""
+
+import redis.asyncio as redis
+
+from checker.targets import Targets
+
+
+async def cache_drift(targets: Targets, inv: dict) -> list:
+    try:
+        from inventory.cache import cached_available  # the cache's own reader: one definition of its keys
+    except ImportError:  # TEMPORARY while the inventory cache is being built (issue 3)
+        return []
+
+    client = redis.from_url(targets.redis_url, socket_timeout=5)
+    try:
+        cached = await cached_available(client, targets.redis_prefix, list(inv["products"]))
+    finally:
+        await client.aclose()
+    drift = []
+    for pid, p in inv["products"].items():
+        available = p["on_hand"] - p["reserved"]
+        if cached.get(pid) != available:
+            drift.append({"product_id": str(pid), "redis": cached.get(pid), "postgres": available})
+    return drift

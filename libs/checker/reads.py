@@ -1,0 +1,82 @@
+"""What the checker reads from each service's database: plain rows, no judgement."""
+
+from collections.abc import Mapping
+
+import asyncpg
+
+TERMINAL = ("CONFIRMED", "PAYMENT_FAILED", "CANCELLED")
+
+
+async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        return await conn.fetch(sql)
+    finally:
+        await conn.close()
+
+
+async def order_facts(url: str) -> dict:
+    statuses = await _fetch(url, "SELECT order_id, status FROM orders")
+    confirmed_units = await _fetch(
+        url, "SELECT i.product_id, sum(i.quantity) AS units FROM order_items i JOIN orders o USING (order_id)"
+        " WHERE o.status = 'CONFIRMED' GROUP BY i.product_id",
+    )
+    return {
+        "status": {r["order_id"]: r["status"] for r in statuses},
+        "confirmed_units": {r["product_id"]: r["units"] for r in confirmed_units},
+    }
+
+
+async def payment_facts(url: str) -> dict:
+    payments = await _fetch(url, "SELECT order_id, status FROM payments")
+    charges = await _fetch(url, "SELECT order_id, count(*) AS n FROM gateway_charges GROUP BY order_id")
+    refunds = await _fetch(url, "SELECT order_id, count(*) AS n FROM gateway_refunds GROUP BY order_id")
+    per_order = await _fetch(url, "SELECT order_id, count(*) AS n FROM payments GROUP BY order_id")
+    return {
+        "payment": {r["order_id"]: r["status"] for r in payments},
+        "payments_per_order": {r["order_id"]: r["n"] for r in per_order},
+        "charges": {r["order_id"]: r["n"] for r in charges},
+        "refunds": {r["order_id"]: r["n"] for r in refunds},
+    }
+
+
+async def inventory_facts(url: str) -> dict:
+    products = await _fetch(
+        url,
+        "SELECT p.product_id, p.on_hand, p.reserved, p.received_total, p.committed_total,"
+        " coalesce((SELECT sum(ri.quantity) FROM reservation_items ri JOIN reservations r USING (reservation_id)"
+        "   WHERE ri.product_id = p.product_id AND r.status = 'ACTIVE'), 0) AS active_reserved,"
+        " coalesce((SELECT sum(CASE m.kind WHEN 'receive' THEN m.quantity WHEN 'adjust' THEN m.quantity"
+        "   WHEN 'commit' THEN -m.quantity ELSE 0 END) FROM movements m WHERE m.product_id = p.product_id), 0)"
+        "   AS ledger_on_hand,"
+        " coalesce((SELECT sum(CASE m.kind WHEN 'reserve' THEN m.quantity WHEN 'receive' THEN 0"
+        "   WHEN 'adjust' THEN 0 ELSE -m.quantity END) FROM movements m WHERE m.product_id = p.product_id), 0)"
+        "   AS ledger_reserved"
+        " FROM products p",
+    )
+    reservations = await _fetch(url, "SELECT order_id, status FROM reservations")
+    return {
+        "products": {r["product_id"]: dict(r) for r in products},
+        "reservation": {r["order_id"]: r["status"] for r in reservations},
+    }
+
+
+async def shipping_facts(url: str) -> dict:
+    shipments = await _fetch(url, "SELECT order_id, status FROM shipments")
+    return {"shipment": {r["order_id"]: r["status"] for r in shipments}}
+
+
+async def outbox_unsent(url: str) -> int:
+    rows = await _fetch(url, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")
+    return rows[0]["n"]
+
+
+async def progress_marker(urls: Mapping[str, str]) -> tuple[int, ...]:
+    """A number that moves whenever any service consumes or emits: quiet means it stands still."""
+    marks = []
+    for url in urls.values():
+        rows = await _fetch(url, "SELECT (SELECT count(*) FROM idempotency_keys) + (SELECT count(*) FROM outbox) AS n")
+        marks.append(rows[0]["n"])
+    return tuple(marks)
+
+

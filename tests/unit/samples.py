@@ -1,0 +1,76 @@
+"""One valid instance of every event, built the way the services build them."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from events import (
+    Event,
+    InventoryCommitted,
+    InventoryFailed,
+    InventoryReleased,
+    InventoryReserved,
+    Item,
+    Line,
+    OrderCreated,
+    PaymentApproved,
+    PaymentFailed,
+    PaymentReversed,
+    ShippingFailed,
+    ShippingScheduled,
+    Shortage,
+)
+from events.catalog import (
+    InventoryCommittedPayload,
+    InventoryFailedPayload,
+    InventoryReleasedPayload,
+    InventoryReservedPayload,
+    OrderCreatedPayload,
+    PaymentApprovedPayload,
+    PaymentFailedPayload,
+    PaymentReversedPayload,
+    ShippingFailedPayload,
+    ShippingScheduledPayload,
+)
+
+PRODUCT = UUID(int=7)
+
+
+def items(quantity: int = 2, price: str = "49.90", product: UUID = PRODUCT) -> list[Item]:
+    return [Item(product_id=product, quantity=quantity, unit_price=Decimal(price))]
+
+
+def order_created(total: str = "99.80", order_id: UUID | None = None, quantity: int = 2) -> OrderCreated:
+    return OrderCreated.new(order_id or uuid4(), OrderCreatedPayload(
+        customer_id=uuid4(), payment_method="credit_card", items=items(quantity), total_amount=Decimal(total),
+    ))
+
+
+def every_event(order_id: UUID | None = None) -> list[Event]:
+    """One event of each of the ten types, all for the same order."""
+    oid = order_id or uuid4()
+    reservation = uuid4()
+    return [
+        order_created(order_id=oid),
+        PaymentApproved.new(oid, PaymentApprovedPayload(payment_id=uuid4(), amount=Decimal("99.80"), items=items())),
+        PaymentFailed.new(oid, PaymentFailedPayload(reason="declined")),
+        PaymentReversed.new(oid, PaymentReversedPayload(payment_id=uuid4(), amount=Decimal("99.80"), reason="x")),
+        InventoryReserved.new(oid, InventoryReservedPayload(
+            reservation_id=reservation, items=[Line(product_id=PRODUCT, quantity=2)],
+            expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+        )),
+        InventoryFailed.new(oid, InventoryFailedPayload(
+            reason="out_of_stock", shortages=[Shortage(product_id=PRODUCT, requested=2, available=1)],
+        )),
+        InventoryReleased.new(oid, InventoryReleasedPayload(reservation_id=reservation, reason="expired")),
+        InventoryCommitted.new(oid, InventoryCommittedPayload(reservation_id=reservation)),
+        ShippingScheduled.new(oid, ShippingScheduledPayload(
+            shipment_id=uuid4(), tracking_code="TRK-AB12CD34", freight_cost=Decimal("13.00"),
+            estimated_delivery=date(2030, 1, 5),
+        )),
+        ShippingFailed.new(oid, ShippingFailedPayload(reason="carrier refused")),
+    ]
+
+
+def event_of(event_type: str, order_id: UUID | None = None) -> Event:
+    return next(e for e in every_event(order_id) if e.event_type == event_type)
