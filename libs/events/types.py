@@ -18,9 +18,13 @@ def to_money(value: object) -> Decimal:
         raise ValueError("money must be a decimal string") from exc
     if not amount.is_finite():
         raise ValueError("money must be finite")
-    if amount != amount.quantize(CENT):
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:  # more digits than the decimal context holds (e.g. "1e999999")
+        raise ValueError("money is too large") from None
+    if amount != cents:
         raise ValueError("money has at most two decimal places")
-    return amount.quantize(CENT)
+    return cents
 
 
 Money = Annotated[Decimal, BeforeValidator(to_money), PlainSerializer(str, return_type=str)]

@@ -33,6 +33,14 @@ ATTEMPT_HEADER = "x-attempt"
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 
 
+def _attempt(message: AbstractIncomingMessage) -> int:
+    """Our attempt header; a missing or broken one (a foreign publisher, a manual replay) counts as 1."""
+    try:
+        return max(1, int((message.headers or {}).get(ATTEMPT_HEADER, 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
 class Consumer:
     def __init__(
         self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
@@ -85,7 +93,7 @@ class Consumer:
                 self._idle.set()
 
     async def _process(self, b: Binding, handler: Handler, message: AbstractIncomingMessage) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        attempt = _attempt(message)
         try:
             event = decode(message.body, b.event_type)
         except InvalidEvent as exc:
@@ -120,6 +128,7 @@ class Consumer:
                 event.event_id, b.queue, event.event_type, event.order_id,
             )
             if fresh:
+                await fault_point(f"{self._service}.handler", event.order_id)
                 await handler(event, uow)
             await fault_point(f"{self._service}.before_commit")
             await uow.commit()

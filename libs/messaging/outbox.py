@@ -21,11 +21,17 @@ NOTIFY_CHANNEL = "outbox"
 
 
 async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> None:
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body) VALUES ($1, $2, $3, $4, $5)",
-        [(e.event_id, e.order_id, exchange_name(e.producer), e.event_type, encode(e)) for e in events],
+    """One statement (one round trip): the rows, in order, and a notification delivered at commit that
+    wakes other replicas' relays."""
+    await conn.execute(
+        "WITH new AS (INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
+        " SELECT e, o, x, r, b FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bytea[])"
+        " WITH ORDINALITY AS d(e, o, x, r, b, n) ORDER BY n)"
+        f" SELECT pg_notify('{NOTIFY_CHANNEL}', '')",
+        [e.event_id for e in events], [e.order_id for e in events],
+        [exchange_name(e.producer) for e in events], [e.event_type for e in events],
+        [encode(e) for e in events],
     )
-    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")  # delivered at commit; wakes other replicas' relays
 
 
 class OutboxRelay:

@@ -48,8 +48,11 @@ def migrate(url: str, migrations_dir: Path) -> None:
         backend.apply_migrations(backend.to_apply(migrations))
 
 
-async def _init_connection(conn: asyncpg.Connection, lock_timeout_ms: int) -> None:
-    await conn.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Run on release instead of asyncpg's reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL),
+    which costs a round trip per transaction and undid a `SET lock_timeout`. Pool connections take no
+    advisory locks, open no cursors, LISTEN on none and SET nothing; before this runs, asyncpg still
+    rolls back a transaction left open and drops listeners."""
 
 
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
@@ -59,7 +62,8 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
         max_size=settings.db_pool_max_size,
         command_timeout=settings.db_command_timeout_s,
         timeout=5,
-        init=lambda conn: _init_connection(conn, settings.db_lock_timeout_ms),
+        server_settings={"lock_timeout": str(int(settings.db_lock_timeout_ms))},  # a session default
+        reset=_keep_session,
     )
 
 

@@ -1,8 +1,9 @@
 """Named fault points: inert in production; tests make a process SIGKILL itself or wait on a barrier.
 
 FAULT_POINTS="payment.after_commit_before_ack=kill@2,inventory.before_commit=wait"
-  kill@K  SIGKILL this process on the K-th hit (default 1)
-  wait    create `<FAULT_BARRIER_DIR>/<point>.waiting` and block until `<point>.release` exists
+  kill@K     SIGKILL this process on the K-th hit (default 1)
+  wait       create `<FAULT_BARRIER_DIR>/<point>.waiting` and block until `<point>.release` exists
+  raise@KEY  raise FaultInjected on every hit whose key is KEY (an order id, say); `raise`: every hit
 """
 
 import asyncio
@@ -19,7 +20,11 @@ def _load() -> dict[str, str]:
     return dict(part.split("=", 1) for part in raw.split(",") if "=" in part)
 
 
-async def fault_point(name: str) -> None:
+class FaultInjected(RuntimeError):
+    """Raised by a `raise` fault point: an error a retry cannot cure (a poison message)."""
+
+
+async def fault_point(name: str, key: object = None) -> None:
     global _spec
     if _spec is None:
         _spec = _load()
@@ -31,6 +36,10 @@ async def fault_point(name: str) -> None:
         nth = int(action.split("@", 1)[1]) if "@" in action else 1
         if _hits[name] == nth:
             os.kill(os.getpid(), signal.SIGKILL)
+    elif action.startswith("raise"):
+        wanted = action.split("@", 1)[1] if "@" in action else None
+        if wanted is None or wanted == str(key):
+            raise FaultInjected(f"fault point {name} raised for {key}")
     elif action == "wait":
         barrier = Path(os.environ.get("FAULT_BARRIER_DIR", "/tmp/fault-barriers"))
         barrier.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - tests only

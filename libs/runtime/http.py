@@ -21,9 +21,11 @@ M = TypeVar("M", bound=BaseModel)
 ReadinessCheck = Callable[[web.Application], Awaitable[Any]]
 READINESS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness", dict)
 MAX_BODY_BYTES = 64 * 1024
-_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError, asyncio.TimeoutError,
-                asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError, asyncpg.AdminShutdownError)
+# a dependency that is down, restarting, out of connections or slow: 503, never 500. InternalClientError
+# is how asyncpg reports a pooled connection whose backend was terminated under it (asyncpg#1069).
+_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+                asyncpg.ConnectionDoesNotExistError, asyncio.TimeoutError, asyncpg.LockNotAvailableError,
+                asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError)
 
 
 class ApiError(Exception):

@@ -73,6 +73,9 @@ class Stack:
             "HTTP_PORT": str(self.ports[service]),
             "RETRY_BASE_DELAY_MS": "50",
             "STARTUP_TIMEOUT_S": "30",
+            # PostgreSQL allows 100 connections and `make up` holds ~45: keep test stacks small
+            "DB_POOL_MIN_SIZE": "1",
+            "DB_POOL_MAX_SIZE": "5",
             **self.env,
             **(extra or {}),
         }

@@ -1,40 +1,76 @@
-"""Inventory service: reserves, commits, releases and expires stock; the stock admin API."""
+"""Inventory service: reserves, commits, releases and expires stock; the stock admin and availability API."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
+from inventory.cache import AvailabilityCache
 from inventory.expiry import run_sweeper
+from inventory.expiry_index import ExpiryIndex
 from inventory.handlers import commit_reservation, release_reservation, reserve_stock
+from inventory.http import add_routes
+from inventory.projection import PROJECTION, Projection
+from inventory.reconcile import run_reconciler, try_reconcile
+from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
+from runtime.http import READINESS
 from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
+
+STARTUP_REBUILD_TIMEOUT_S = 30.0
 
 
 def handlers(app: web.Application) -> dict:
+    projection = app[PROJECTION]
     return {
-        "payment.approved": partial(reserve_stock, settings=app[SETTINGS]),
-        "shipping.scheduled": commit_reservation,
-        "shipping.failed": release_reservation,
+        "payment.approved": partial(reserve_stock, settings=app[SETTINGS], projection=projection),
+        "shipping.scheduled": partial(commit_reservation, projection=projection),
+        "shipping.failed": partial(release_reservation, projection=projection),
     }
 
 
+@contextlib.asynccontextmanager
+async def background(coro: Coroutine, name: str) -> AsyncIterator[None]:
+    task = asyncio.create_task(coro, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def redis(app: web.Application) -> AsyncIterator[None]:
+    """Redis as cache and expiry index: rebuilt from PostgreSQL at start-up, then reconciled."""
+    s: InventorySettings = app[SETTINGS]
+    gate = RedisGate.from_settings(s)
+    cache = AvailabilityCache(gate)
+    app[PROJECTION] = projection = Projection(cache, ExpiryIndex(gate, on_lost=cache.stale.set))
+    app[READINESS]["redis"] = lambda a: gate.ping()
+    ok = await try_reconcile(app[POOL], projection, STARTUP_REBUILD_TIMEOUT_S)  # if Redis is away, reads use PG
+    reconciler = run_reconciler(app[POOL], projection, s.cache_reconcile_interval.total_seconds(),
+                                s.redis_breaker_reset.total_seconds(), ok)
+    async with background(reconciler, "cache-reconciler"):
+        yield
+    await gate.close()
+
+
 async def sweeper(app: web.Application) -> AsyncIterator[None]:
-    s = app[SETTINGS]
-    task = asyncio.create_task(run_sweeper(
-        app[POOL], s.reservation_sweep_interval.total_seconds(), s.sweep_batch_size, app[RELAY].wake
-    ))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    s: InventorySettings = app[SETTINGS]
+    task = run_sweeper(
+        app[POOL], app[PROJECTION], s.reservation_sweep_interval.total_seconds(),
+        s.reservation_scan_interval.total_seconds(), s.sweep_batch_size, app[RELAY].wake,
+    )
+    async with background(task, "reservation-sweeper"):
+        yield
 
 
 def setup(app: web.Application) -> None:
-    app.cleanup_ctx.append(sweeper)
+    app.cleanup_ctx.extend([redis, sweeper])
+    add_routes(app)
 
 
 SPEC = ServiceSpec(

@@ -50,3 +50,10 @@ def reserve(stock: dict[UUID, Stock], wanted: dict[UUID, int]) -> Reserve | Reje
     if short:
         return Reject("out_of_stock", short)
     return Reserve(wanted)
+
+
+def adjustment_refused(stock: Stock, delta: int) -> Shortage | None:
+    """Stock may be taken away only down to what is reserved: reservations are promises to orders."""
+    if stock.on_hand + delta < stock.reserved:
+        return Shortage(stock.product_id, -delta, stock.available)
+    return None

@@ -1,8 +1,8 @@
-"""Inventory's SQL, nothing else. Rows are always locked reservation first, then products by id."""
+"""Inventory's stock SQL: products, stock movements and the ledger. Rows are always locked reservation
+first (reservation_repository), then products in product_id order."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -67,73 +67,6 @@ async def move_stock(
     return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
 
 
-async def create_reservation(
-    conn: asyncpg.Connection, reservation_id: UUID, order_id: UUID, ttl_s: float, quantities: Mapping[UUID, int]
-) -> datetime:
-    expires_at = await conn.fetchval(
-        "INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
-        " VALUES ($1, $2, 'ACTIVE', now() + make_interval(secs => $3)) RETURNING expires_at",
-        reservation_id, order_id, ttl_s,
-    )
-    await conn.execute(
-        "INSERT INTO reservation_items (reservation_id, product_id, quantity)"
-        " SELECT $1, d.product_id, d.q FROM unnest($2::uuid[], $3::bigint[]) AS d(product_id, q)",
-        reservation_id, list(quantities), list(quantities.values()),
-    )
-    return expires_at
-
-
-async def reservation_exists(conn: asyncpg.Connection, order_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM reservations WHERE order_id = $1", order_id))
-
-
-@dataclass(frozen=True)
-class Reservation:
-    reservation_id: UUID
-    order_id: UUID
-    status: str
-    due: bool  # expires_at <= now(), by the database clock
-    quantities: dict[UUID, int]
-
-
-async def _items(conn: asyncpg.Connection, reservation_id: UUID) -> dict[UUID, int]:
-    rows = await conn.fetch(
-        "SELECT product_id, quantity FROM reservation_items WHERE reservation_id = $1 ORDER BY product_id",
-        reservation_id,
-    )
-    return {r["product_id"]: r["quantity"] for r in rows}
-
-
-async def lock_reservation(conn: asyncpg.Connection, order_id: UUID) -> Reservation | None:
-    row = await conn.fetchrow(
-        "SELECT reservation_id, order_id, status, expires_at <= now() AS due FROM reservations"
-        " WHERE order_id = $1 FOR UPDATE",
-        order_id,
-    )
-    if row is None:
-        return None
-    return Reservation(**dict(row), quantities=await _items(conn, row["reservation_id"]))
-
-
-async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None) -> list[Reservation]:
-    """Lock due, still active reservations that no other sweeper holds (SKIP LOCKED)."""
-    rows = await conn.fetch(
-        "SELECT reservation_id, order_id, status, true AS due FROM reservations"
-        " WHERE status = 'ACTIVE' AND expires_at <= now()"
-        " AND ($2::uuid[] IS NULL OR reservation_id = ANY($2::uuid[]))"
-        " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-        limit, reservation_ids,
-    )
-    return [Reservation(**dict(r), quantities=await _items(conn, r["reservation_id"])) for r in rows]
-
-
-async def set_status(conn: asyncpg.Connection, reservation_id: UUID, status: str) -> None:
-    await conn.execute(
-        "UPDATE reservations SET status = $2, decided_at = now() WHERE reservation_id = $1",
-        reservation_id, status,
-    )
-
-
 async def create_products_if_missing(conn: asyncpg.Connection, products: Mapping[UUID, tuple[str, int]], reason: str) -> int:
     """Insert products that do not exist yet with their initial stock, received through the ledger."""
     return await conn.fetchval(
@@ -145,3 +78,20 @@ async def create_products_if_missing(conn: asyncpg.Connection, products: Mapping
         " SELECT count(*) FROM new",
         list(products), [n for n, _ in products.values()], [q for _, q in products.values()], reason,
     )
+
+
+async def insert_product(conn: asyncpg.Connection, product_id: UUID, name: str, quantity: int) -> Snapshot | None:
+    """Create a product with its initial stock received through the ledger; None if it exists."""
+    row = await conn.fetchrow(
+        "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total) VALUES ($1, $2, $3, $3)"
+        " ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand, reserved, version),"
+        " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
+        " SELECT product_id, 'receive', on_hand, 'created' FROM new WHERE on_hand > 0)"
+        " SELECT * FROM new",
+        product_id, name, quantity,
+    )
+    return None if row is None else Snapshot(row["product_id"], row["on_hand"], row["reserved"], row["version"])
+
+
+async def rename_product(conn: asyncpg.Connection, product_id: UUID, name: str) -> None:
+    await conn.execute("UPDATE products SET name = $2 WHERE product_id = $1 AND name <> $2", product_id, name)

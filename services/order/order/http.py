@@ -69,7 +69,7 @@ def _query_int(request: web.Request, name: str, default: int, low: int, high: in
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:  # "²".isdigit() is True
         raise ApiError(422, "validation_failed", f"{name} must be an integer from {low} to {high}",
                        [{"field": name, "message": f"integer from {low} to {high}"}])
     return int(raw)

@@ -14,17 +14,17 @@ async def insert_order(
     conn: asyncpg.Connection, order_id: UUID, customer_id: UUID, payment_method: str, total: Decimal,
     items: list[tuple[UUID, int, Decimal]], event_id: UUID,
 ) -> None:
+    """The order, its lines and its first history entry, in one statement (one round trip)."""
     await conn.execute(
-        "INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "WITH o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status)"
+        "  VALUES ($1, $2, $3, $4, $5)),"
+        " i AS (INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
+        "  SELECT $1, n, p, q, u FROM unnest($6::uuid[], $7::int[], $8::numeric[]) WITH ORDINALITY AS d(p, q, u, n))"
+        " INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
+        " VALUES ($1, $5, 'order.created', $9, true)",
         order_id, customer_id, payment_method, total, domain.PENDING,
+        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], event_id,
     )
-    await conn.execute(
-        "INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
-        " SELECT $1, n, p, q, u FROM unnest($2::uuid[], $3::int[], $4::numeric[]) WITH ORDINALITY AS d(p, q, u, n)",
-        order_id, [i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
-    )
-    await add_history(conn, order_id, [domain.PENDING], "order.created", event_id, True, None)
 
 
 async def add_history(

@@ -1,5 +1,6 @@
 """Payment service: charges orders through the simulated gateway and reverses them on compensation."""
 
+from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 
@@ -8,15 +9,27 @@ from aiohttp import web
 from payment.gateway import SimulatedGateway
 from payment.handlers import charge_payment, reverse_payment
 from payment.settings import PaymentSettings
-from runtime.service import POOL, SETTINGS, ServiceSpec, run
+from runtime.db import create_pool
+from runtime.service import SETTINGS, ServiceSpec, run
+
+GATEWAY = web.AppKey("gateway", SimulatedGateway)
+
+
+async def gateway(app: web.Application) -> AsyncIterator[None]:
+    """The gateway stands for an outside system, so it has its own connections: a handler holding one
+    of the service pool's connections must never wait on that same pool for the gateway (with every
+    pool connection held by a handler, that wait would never end)."""
+    pool = await create_pool(app[SETTINGS])
+    app[GATEWAY] = SimulatedGateway(pool)
+    yield
+    await pool.close()
 
 
 def handlers(app: web.Application) -> dict:
-    gateway = SimulatedGateway(app[POOL])
     return {
-        "order.created": partial(charge_payment, gateway=gateway, settings=app[SETTINGS]),
-        "inventory.failed": partial(reverse_payment, gateway=gateway),
-        "inventory.released": partial(reverse_payment, gateway=gateway),
+        "order.created": partial(charge_payment, gateway=app[GATEWAY], settings=app[SETTINGS]),
+        "inventory.failed": partial(reverse_payment, gateway=app[GATEWAY]),
+        "inventory.released": partial(reverse_payment, gateway=app[GATEWAY]),
     }
 
 
@@ -25,6 +38,7 @@ SPEC = ServiceSpec(
     settings_cls=PaymentSettings,
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
+    setup=lambda app: app.cleanup_ctx.append(gateway),
 )
 
 

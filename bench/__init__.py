@@ -1,0 +1,1 @@
+"""The benchmark: drives the real services through POST /orders and measures them (`make bench`)."""

@@ -1,0 +1,64 @@
+"""The load generator: POST /orders open-loop at an offered rate, or closed-loop at a concurrency."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Sent:
+    order_id: UUID | None   # None when the POST failed
+    sent_at: float          # wall clock (time.time()) just before the request; the server shares the clock
+    post_ms: float
+    error: str | None = None
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: bytes) -> Sent:
+    sent_at, started = time.time(), time.perf_counter()
+    try:
+        async with http.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+            payload = await r.json() if r.status == 201 else await r.text()
+        ms = (time.perf_counter() - started) * 1000
+        if r.status != 201:
+            return Sent(None, sent_at, ms, f"{r.status}: {str(payload)[:200]}")
+        return Sent(UUID(payload["order_id"]), sent_at, ms)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Sent(None, sent_at, (time.perf_counter() - started) * 1000, repr(exc))
+
+
+async def drive(order_url: str, bodies: list[bytes], rate: float, concurrency: int) -> list[Sent]:
+    """rate > 0: open loop, POST i leaves at start + i/rate whatever the answers; else `concurrency` workers."""
+    url = f"{order_url}/orders"
+    connector = aiohttp.TCPConnector(limit=0 if rate > 0 else concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        if rate > 0:
+            return await _open_loop(http, url, bodies, rate)
+        return await _closed_loop(http, url, bodies, concurrency)
+
+
+async def _open_loop(http: aiohttp.ClientSession, url: str, bodies: list[bytes], rate: float) -> list[Sent]:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for i, body in enumerate(bodies):
+        delay = start + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(_post(http, url, body)))
+    return list(await asyncio.gather(*tasks))
+
+
+async def _closed_loop(http: aiohttp.ClientSession, url: str, bodies: list[bytes], concurrency: int) -> list[Sent]:
+    results: list[Sent | None] = [None] * len(bodies)
+    next_index = iter(range(len(bodies)))
+
+    async def worker() -> None:
+        for i in next_index:
+            results[i] = await _post(http, url, bodies[i])
+
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    return [r for r in results if r is not None]

@@ -1,0 +1,84 @@
+"""`make bench`: bounds, seed, load, wait for every order to be terminal, check, report as one JSON.
+
+    python -m bench.run --scenario spread --orders 2000 --rate 0 --concurrency 32
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import checker
+from bench import bounds, collect, load, scenarios
+from bench.report import build_report
+from bench.seed import seed_products
+from bench.target import Target
+
+RESULTS = Path(__file__).parent / "results"
+
+
+async def run_bench(
+    target: Target, scenario: str = "spread", orders: int = 2000, rate: float = 0, concurrency: int = 32,
+    seed: int | None = None, bound_messages: int = 3000, quiet_timeout_s: float | None = None,
+) -> dict:
+    seed = int(time.time()) if seed is None else seed
+    print(f"bench: scenario={scenario} orders={orders} rate={rate} concurrency={concurrency} seed={seed}",
+          file=sys.stderr)
+    plan = scenarios.build(scenario, orders, seed)
+    measured_bounds = await bounds.measure(target.infra, bound_messages, max(1, bound_messages // 2))
+    await seed_products(target.database_urls["inventory"], plan.products)
+    started = time.time()
+    sent = await load.drive(target.order_url, plan.bodies, rate, concurrency)
+    posted = time.time()
+    ids = [s.order_id for s in sent if s.order_id]
+    timeout = quiet_timeout_s or max(60.0, orders / 20)
+    stuck = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
+    finished = await collect.outcomes(target.database_urls["order"], ids)
+    targets = target.checker_targets()
+    try:
+        await checker.wait_quiet(targets, timeout)
+        quiet_error = None
+    except checker.NotQuiet as exc:
+        quiet_error = str(exc)
+    report = await checker.check(targets)
+    params = {"scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
+              "order_url": target.order_url, "started_at": datetime.fromtimestamp(started, UTC).isoformat()}
+    return build_report(params, plan, sent, finished, started, posted, stuck, report, quiet_error,
+                        measured_bounds)
+
+
+async def _main(a: argparse.Namespace) -> dict:
+    if not a.isolated:
+        return await run_bench(Target.local(), a.scenario, a.orders, a.rate, a.concurrency, a.seed)
+    from tests.conftest import isolated_stack  # the test suite's stack: four processes, nothing shared
+    from tests.support.infra import Infra
+
+    async with isolated_stack(Infra.from_env()) as stack:
+        return await run_bench(Target.of_stack(stack), a.scenario, a.orders, a.rate, a.concurrency, a.seed)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default="spread", choices=("spread", "hot", "mixed"))
+    p.add_argument("--orders", type=int, default=2000)
+    p.add_argument("--rate", type=float, default=0, help="offered orders/s (open loop); 0 = as fast as possible")
+    p.add_argument("--concurrency", type=int, default=32, help="requests in flight when --rate is 0")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--isolated", action="store_true",
+                   help="start a fresh isolated stack (own databases, vhost, ports) instead of using `make up`'s")
+    p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    a = p.parse_args(argv)
+    result = asyncio.run(_main(a))
+    text = json.dumps(result, indent=2)
+    a.output.parent.mkdir(parents=True, exist_ok=True)
+    a.output.write_text(text + "\n")
+    print(text)
+    if result["checker"]["violations"] or result["not_terminal"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""What the orders look like: spread (many products), hot (one product), mixed (every outcome).
+
+Each run seeds fresh products (new ids, created through the inventory ledger), so runs never share
+stock and no product's cache entry predates it. Bodies are generated from a seed, so a run repeats.
+"""
+
+import random
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import orjson
+
+SPREAD_PRODUCTS = 200
+MAX_QUANTITY = 3
+DECLINED_PRICE = "20000.00"     # above PAYMENT_APPROVAL_LIMIT (10000.00): payment.failed
+SHIPPING_FAIL_UNITS = 60        # above SHIPPING_MAX_UNITS (50): shipping.failed, compensated
+MIX = (("declined", 0.10), ("out_of_stock", 0.05), ("shipping_failed", 0.05))
+
+
+@dataclass
+class Scenario:
+    name: str
+    products: dict[UUID, tuple[str, int]]  # to seed: id -> (name, units)
+    bodies: list[bytes] = field(default_factory=list)
+    expected: dict[str, int] = field(default_factory=dict)  # intended outcome -> count
+
+
+def _product(rng: random.Random) -> UUID:
+    return UUID(int=rng.getrandbits(128), version=4)
+
+
+def _body(rng: random.Random, lines: list[tuple[UUID, int, str]]) -> bytes:
+    return orjson.dumps({
+        "customer_id": str(_product(rng)), "payment_method": "credit_card",
+        "items": [{"product_id": str(p), "quantity": q, "unit_price": orjson.Fragment(u.encode())}
+                  for p, q, u in lines],
+    })
+
+
+def build(name: str, orders: int, seed: int) -> Scenario:
+    rng = random.Random(seed)
+    price = lambda: f"{rng.randint(100, 9999) / 100:.2f}"  # noqa: E731
+    if name == "hot":
+        hot = _product(rng)
+        s = Scenario(name, {hot: ("bench hot product", orders * MAX_QUANTITY)})
+        s.bodies = [_body(rng, [(hot, rng.randint(1, MAX_QUANTITY), price())]) for _ in range(orders)]
+        s.expected = {"confirmed": orders}
+        return s
+    pool = [_product(rng) for _ in range(SPREAD_PRODUCTS)]
+    s = Scenario(name, {p: (f"bench product {i}", orders * MAX_QUANTITY) for i, p in enumerate(pool)})
+    empty = _product(rng)
+    if name == "mixed":
+        s.products[empty] = ("bench empty product", 0)
+    elif name != "spread":
+        raise ValueError(f"unknown scenario {name!r}: spread, hot or mixed")
+    for _ in range(orders):
+        kind = _kind(rng) if name == "mixed" else "confirmed"
+        s.expected[kind] = s.expected.get(kind, 0) + 1
+        if kind == "declined":
+            lines = [(rng.choice(pool), 1, DECLINED_PRICE)]
+        elif kind == "out_of_stock":
+            lines = [(rng.choice(pool), 1, price()), (empty, 1, price())]
+        elif kind == "shipping_failed":
+            lines = [(rng.choice(pool), SHIPPING_FAIL_UNITS, "1.00")]
+        else:
+            lines = [(p, rng.randint(1, MAX_QUANTITY), price()) for p in rng.sample(pool, rng.randint(1, 3))]
+        s.bodies.append(_body(rng, lines))
+    return s
+
+
+def _kind(rng: random.Random) -> str:
+    x = rng.random()
+    for kind, share in MIX:
+        if x < share:
+            return kind
+        x -= share
+    return "confirmed"

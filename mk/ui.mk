@@ -1,0 +1,11 @@
+# The RabbitMQ management UI seen through a browser (headless Chromium; `make deps` installs it).
+# Included from the Makefile; does not change its default goal.
+_ui_mk_default_goal := $(.DEFAULT_GOAL)
+
+.PHONY: ui-screenshot
+
+## ui-screenshot: screenshot the Queues page of the running `make up` system into docs/rabbitmq-queues.png
+ui-screenshot: venv deps
+	$(VENV)/bin/python scripts/screenshot_ui.py $(UI_SCREENSHOT_ARGS)
+
+.DEFAULT_GOAL := $(_ui_mk_default_goal)

@@ -1,0 +1,62 @@
+"""The inventory API's OpenAPI document, built from the same models the routes validate with."""
+
+from typing import Any
+
+from inventory.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
+from runtime import openapi
+
+PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def document(max_bulk: int, max_page: int) -> dict[str, Any]:
+    ok = {"description": "the product's stock", **openapi.json_content(StockView)}
+    paths = {
+        "/inventory/{product_id}": {
+            "put": {
+                "summary": "Create a product with its stock, or set an existing product's stock",
+                "parameters": [PRODUCT_ID],
+                "requestBody": {"required": True, **openapi.json_content(SetStock)},
+                "responses": {"200": ok, "201": {**ok, "description": "created"},
+                              **openapi.errors(400, 409, 413, 415, 422, 503)},
+            },
+            "get": {
+                "summary": "A product's availability (from the Redis cache, or PostgreSQL when Redis is away)",
+                "parameters": [PRODUCT_ID],
+                "responses": {"200": ok, **openapi.errors(404, 503)},
+            },
+        },
+        "/inventory/{product_id}/stock": {
+            "post": {
+                "summary": "Receive stock (kind=receive, quantity > 0) or adjust it (kind=adjust, signed, with a reason)",
+                "parameters": [PRODUCT_ID],
+                "requestBody": {"required": True, **openapi.json_content(ChangeStock)},
+                "responses": {"200": ok, **openapi.errors(400, 404, 409, 413, 415, 422, 503)},
+            },
+        },
+        "/inventory/{product_id}/movements": {
+            "get": {
+                "summary": "The product's movements ledger, newest first",
+                "parameters": [
+                    PRODUCT_ID,
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": max_page}},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}},
+                ],
+                "responses": {"200": {"description": "a page", **openapi.json_content(MovementPage)},
+                              **openapi.errors(404, 422, 503)},
+            },
+        },
+        "/inventory": {
+            "get": {
+                "summary": "Availability of many products at once",
+                "parameters": [{
+                    "name": "product_id", "in": "query", "required": True, "style": "form", "explode": True,
+                    "schema": {"type": "array", "minItems": 1, "maxItems": max_bulk,
+                               "items": {"type": "string", "format": "uuid"}},
+                }],
+                "responses": {"200": {"description": "known products and the ids not found",
+                                      **openapi.json_content(StockList)},
+                              **openapi.errors(422, 503)},
+            },
+        },
+    }
+    return openapi.document("Inventory API", paths, [SetStock, ChangeStock], [StockView, StockList, MovementPage])

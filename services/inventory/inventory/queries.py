@@ -1,0 +1,67 @@
+"""Read-only SQL: stock snapshots for the API and the cache, the ledger, and reservations for the index."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from inventory.repository import Snapshot
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+
+async def snapshots(conn: Conn, product_ids: list[UUID]) -> dict[UUID, Snapshot]:
+    rows = await conn.fetch(
+        "SELECT product_id, on_hand, reserved, version FROM products WHERE product_id = ANY($1::uuid[])",
+        product_ids,
+    )
+    return {r["product_id"]: Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows}
+
+
+async def product_ids_after(conn: Conn, after: UUID | None, limit: int) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT product_id FROM products WHERE $1::uuid IS NULL OR product_id > $1 ORDER BY product_id LIMIT $2",
+        after, limit,
+    )
+    return [r["product_id"] for r in rows]
+
+
+async def product_exists(conn: Conn, product_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM products WHERE product_id = $1", product_id))
+
+
+async def movements(conn: Conn, product_id: UUID, before_id: int | None, limit: int) -> list[dict[str, Any]]:
+    """The product's ledger, newest first, `limit` rows with ids below `before_id`."""
+    rows = await conn.fetch(
+        "SELECT id, kind, quantity, order_id, reservation_id, reason, created_at FROM movements"
+        " WHERE product_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        product_id, before_id, limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def active_reservations(conn: Conn) -> list[tuple[UUID, datetime]]:
+    rows = await conn.fetch("SELECT reservation_id, expires_at FROM reservations WHERE status = 'ACTIVE'")
+    return [(r["reservation_id"], r["expires_at"]) for r in rows]
+
+
+async def active_among(conn: Conn, reservation_ids: list[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT reservation_id FROM reservations WHERE reservation_id = ANY($1::uuid[]) AND status = 'ACTIVE'",
+        reservation_ids,
+    )
+    return {r["reservation_id"] for r in rows}
+
+
+async def ledger_balance(conn: Conn, product_id: UUID) -> tuple[int, int]:
+    """(on_hand, reserved) rebuilt from the movements alone: the audit of the stock row."""
+    row = await conn.fetchrow(
+        "SELECT (coalesce(sum(quantity) FILTER (WHERE kind IN ('receive', 'adjust')), 0)"
+        " - coalesce(sum(quantity) FILTER (WHERE kind = 'commit'), 0))::bigint AS on_hand,"
+        " (coalesce(sum(quantity) FILTER (WHERE kind = 'reserve'), 0)"
+        " - coalesce(sum(quantity) FILTER (WHERE kind IN ('release', 'expire', 'commit')), 0))::bigint AS reserved"
+        " FROM movements WHERE product_id = $1",
+        product_id,
+    )
+    return row["on_hand"], row["reserved"]

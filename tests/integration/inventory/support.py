@@ -1,0 +1,111 @@
+"""Helpers for the inventory integration tests: events, products, a private Redis, a projection."""
+
+import asyncio
+import os
+import signal
+import socket
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import asyncpg
+import redis.asyncio as redis
+
+from events import PaymentApproved, ShippingScheduled
+from events.catalog import Item, PaymentApprovedPayload, ShippingScheduledPayload
+from inventory import repository
+from inventory.cache import AvailabilityCache
+from inventory.expiry_index import ExpiryIndex
+from inventory.projection import Projection
+from inventory.redis_gate import RedisGate, connect
+from runtime.unit_of_work import UnitOfWork
+from tests.support.wait import eventually
+
+
+def make_projection(url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5) -> Projection:
+    gate = RedisGate(connect(url, timeout_s, 32), prefix, timeout_s, failures, reset_s)
+    cache = AvailabilityCache(gate)
+    return Projection(cache, ExpiryIndex(gate, on_lost=cache.stale.set))
+
+
+def approved(lines: list[tuple[UUID, int]], order_id: UUID | None = None) -> PaymentApproved:
+    items = [Item(product_id=p, quantity=q, unit_price=Decimal("1.00")) for p, q in lines]
+    return PaymentApproved.new(order_id or uuid4(), PaymentApprovedPayload(
+        payment_id=uuid4(), amount=Decimal(sum(q for _, q in lines)), items=items,
+    ))
+
+
+def scheduled(order_id: UUID) -> ShippingScheduled:
+    return ShippingScheduled.new(order_id, ShippingScheduledPayload(
+        shipment_id=uuid4(), tracking_code="TRK-TEST0001", freight_cost=Decimal("11.50"),
+        estimated_delivery=date(2030, 1, 1),
+    ))
+
+
+async def deliver(pool: asyncpg.Pool, handler, event, **kwargs) -> list:
+    """Run a handler in its own unit of work, as the consumer does; returns the events it emitted."""
+    async with UnitOfWork(pool) as uow:
+        await handler(event, uow, **kwargs)
+        await uow.commit()
+    return uow.outbox
+
+
+async def new_products(pool: asyncpg.Pool, units: dict[UUID, int] | int, count: int = 1) -> list[UUID]:
+    wanted = units if isinstance(units, dict) else {uuid4(): units for _ in range(count)}
+    async with pool.acquire() as conn:
+        await repository.create_products_if_missing(conn, {p: (f"it {p}", q) for p, q in wanted.items()}, "test")
+    return list(wanted)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server on a free port, no persistence: stop() loses its data, as a crashed cache would."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port, self.workdir = _free_port(), workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "no",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        client = redis.from_url(self.url, socket_timeout=1)
+
+        async def up() -> bool:
+            try:
+                return await client.ping()
+            except redis.RedisError:
+                return False
+        try:
+            await eventually(up, 10, 0.05, f"private redis on {self.port} up")
+        finally:
+            await client.aclose()
+
+    def freeze(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    async def pause(self, ms: int) -> None:
+        """CLIENT PAUSE: the server answers no command for `ms` (it stays up and accepts connections)."""
+        client = redis.from_url(self.url, socket_timeout=1)
+        try:
+            await client.execute_command("CLIENT", "PAUSE", ms, "ALL")
+        finally:
+            await client.aclose()
+
+    async def kill(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.thaw()
+            self.proc.kill()
+            await self.proc.wait()

@@ -1,0 +1,80 @@
+"""The availability cache: versioned writes, read-through, the start-up rebuild and reconciliation."""
+
+from uuid import uuid4
+
+import asyncpg
+
+from inventory import availability, metrics
+from inventory.cache import cached_available, encode
+from inventory.projection import Projection
+from inventory.reconcile import reconcile
+from inventory.repository import Snapshot
+from tests.integration.inventory.support import new_products
+
+
+async def test_a_stale_write_never_overwrites_a_newer_one(projection: Projection):
+    cache, p = projection.cache, uuid4()
+    assert await cache.write([Snapshot(p, 10, 2, version=5)]) == 1
+    assert await cache.write([Snapshot(p, 10, 1, version=4)]) == 0   # late, older: rejected
+    assert await cache.write([Snapshot(p, 10, 2, version=5)]) == 0   # same version: nothing to do
+    assert await cache.entries([p]) == ["5:10:2"]
+    assert await cache.write([Snapshot(p, 10, 3, version=6)]) == 1
+    assert await cache.entries([p]) == ["6:10:3"]
+
+
+async def test_one_call_keeps_the_newest_of_several_snapshots_of_a_product(projection: Projection):
+    p = uuid4()
+    await projection.cache.write([Snapshot(p, 9, 0, 8), Snapshot(p, 7, 0, 9), Snapshot(p, 8, 0, 7)])
+    assert await projection.cache.entries([p]) == ["9:7:0"]
+
+
+async def test_the_start_up_rebuild_fills_the_cache_and_reads_then_come_from_it(
+    pool: asyncpg.Pool, projection: Projection
+):
+    products = await new_products(pool, 25, count=3)
+    untrusted = await availability.read(pool, projection.cache, products)
+    assert set(untrusted.source.values()) == {availability.DATABASE}  # not trusted before the rebuild
+    assert await reconcile(pool, projection) == 3
+    assert projection.cache.trusted
+    read = await availability.read(pool, projection.cache, products + [uuid4()])
+    assert set(read.source[p] for p in products) == {availability.CACHE}
+    assert {p: s.available for p, s in read.found.items()} == dict.fromkeys(products, 25)
+    assert len(read.missing) == 1
+
+
+async def test_a_miss_is_read_from_postgresql_and_fills_the_cache(pool: asyncpg.Pool, projection: Projection):
+    await reconcile(pool, projection)
+    [p] = await new_products(pool, 4)  # created behind the cache's back
+    first = await availability.read(pool, projection.cache, [p])
+    assert first.source[p] == availability.DATABASE and first.found[p].available == 4
+    second = await availability.read(pool, projection.cache, [p])
+    assert second.source[p] == availability.CACHE and second.found[p].available == 4
+
+
+async def test_reconciliation_repairs_corrupted_entries_and_exports_the_drift(
+    pool: asyncpg.Pool, projection: Projection
+):
+    products = await new_products(pool, 10, count=6)
+    await reconcile(pool, projection)
+    client, prefix = projection.cache.gate.client, projection.cache.gate.prefix
+    a, b, c, d, e, _ok = products
+    await client.set(f"{prefix}stock:{a}", "1:10:9")        # same version, wrong numbers
+    await client.set(f"{prefix}stock:{b}", "99:500:0")      # a version from nowhere
+    await client.set(f"{prefix}stock:{c}", "garbage")       # unreadable
+    await client.delete(f"{prefix}stock:{d}")               # lost
+    await client.set(f"{prefix}stock:{e}", "0:3:0")         # behind
+    assert await reconcile(pool, projection) == 5
+    assert metrics.CACHE_DRIFT._value.get() == 5
+    assert await cached_available(client, prefix, products) == dict.fromkeys(products, 10)
+    assert await projection.cache.entries([a]) == [encode(Snapshot(a, 10, 0, 1))]
+    assert await reconcile(pool, projection) == 0
+    assert metrics.CACHE_DRIFT._value.get() == 0
+
+
+async def test_a_repair_never_overwrites_a_write_that_landed_after_it_looked(projection: Projection):
+    cache, p = projection.cache, uuid4()
+    await cache.write([Snapshot(p, 10, 0, 3)])
+    seen = (await cache.entries([p]))[0]
+    await cache.write([Snapshot(p, 10, 1, 4)])   # a committed change lands meanwhile
+    assert not await cache.compare_and_set(p, seen, Snapshot(p, 10, 0, 3))
+    assert await cache.entries([p]) == ["4:10:1"]

@@ -1,0 +1,101 @@
+"""Each messaging test gets its own RabbitMQ vhost (the whole topology declared in it) and its own
+database, cloned from a template migrated once with the messaging tables plus a tiny `effects` table."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+import pytest_asyncio
+from aio_pika.abc import AbstractRobustConnection
+
+from messaging.consumer import Consumer
+from messaging.publisher import Publisher
+from messaging.topology import declare_topology
+from runtime.db import ensure_database, migrate
+from tests.integration.messaging.recorder import Recorder
+from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = "shipping"  # a real consumer name: Consumer.start() checks the handlers against its subscriptions
+
+
+async def _admin(infra: Infra, sql: str, *args: object) -> None:
+    conn = await asyncpg.connect(infra.pg_url, timeout=10)
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def template_db(infra: Infra) -> AsyncIterator[str]:
+    name = f"msgtpl_{run_id()}"
+    url = infra.database_url(name)
+    await ensure_database(url)
+    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    # CREATE DATABASE ... TEMPLATE needs the template to have no sessions (yoyo may keep one open)
+    await _admin(infra, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+    yield name
+    await drop_databases(infra, name)
+
+
+@pytest_asyncio.fixture
+async def db_url(infra: Infra, template_db: str) -> AsyncIterator[str]:
+    name = f"msg_{run_id()}"
+    await _admin(infra, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield infra.database_url(name)
+    await drop_databases(infra, name)
+
+
+@pytest_asyncio.fixture
+async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
+    async with asyncpg.create_pool(db_url, min_size=1, max_size=8, command_timeout=10) as p:
+        yield p
+
+
+@pytest_asyncio.fixture
+async def broker(infra: Infra) -> AsyncIterator[AbstractRobustConnection]:
+    """A connection to a fresh vhost holding the whole topology."""
+    vhost = f"msg-test-{run_id()}"
+    url = await create_vhost(infra, vhost)
+    connection = await aio_pika.connect_robust(url, timeout=10)
+    try:
+        async with connection.channel() as channel:
+            await declare_topology(channel)
+        yield connection
+    finally:
+        await connection.close()
+        await delete_vhost(infra, vhost)
+
+
+@pytest_asyncio.fixture
+async def publisher(broker: AbstractRobustConnection) -> Publisher:
+    return Publisher(broker, timeout_s=5)
+
+
+@pytest_asyncio.fixture
+async def recorder() -> Recorder:
+    return Recorder()
+
+
+ConsumerFactory = Callable[..., Awaitable[Consumer]]
+
+
+@pytest_asyncio.fixture
+async def start_consumer(broker, pool, publisher, recorder) -> AsyncIterator[ConsumerFactory]:
+    """Start a Consumer for the test service with the recorder's handlers; stopped at teardown."""
+    started: list[Consumer] = []
+
+    async def start(handlers: dict | None = None, **overrides: object) -> Consumer:
+        options = {"prefetch": 10, "max_attempts": 3, "retry_base_delay_ms": 20, "handler_timeout_s": 5,
+                   "queue_type": "classic", **overrides}
+        consumer = Consumer(broker, pool, publisher, SERVICE, handlers or recorder.handlers(), **options)
+        await consumer.start()
+        started.append(consumer)
+        return consumer
+
+    yield start
+    for consumer in started:
+        await consumer.stop(timeout_s=5)

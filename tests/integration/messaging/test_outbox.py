@@ -1,0 +1,154 @@
+"""The transactional outbox on a real database and broker: events exist if and only if the state
+change does; the relay marks a row sent only after the broker confirmed it; a crash between the
+confirm and the mark publishes the row again (a duplicate the inbox absorbs), never loses it."""
+
+import pytest
+
+import messaging.outbox
+from events import decode, encode
+from messaging.errors import PublishError
+from messaging.outbox import OutboxRelay
+from runtime.unit_of_work import UnitOfWork
+from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
+from tests.support.wait import eventually
+from tests.unit.samples import event_of
+
+RESERVED = "inventory.reserved"
+QUEUE = "shipping.inventory-reserved"
+BOUND_QUEUES = (QUEUE, "order.inventory-reserved")  # everyone who consumes inventory.reserved
+
+
+async def record(uow: UnitOfWork, event) -> None:
+    await uow.conn.execute(
+        "INSERT INTO effects (event_id, order_id, event_type) VALUES ($1, $2, $3)",
+        event.event_id, event.order_id, event.event_type,
+    )
+
+
+async def outbox_rows(pool, event_id=None) -> list:
+    return await pool.fetch(
+        "SELECT * FROM outbox WHERE $1::uuid IS NULL OR event_id = $1 ORDER BY id", event_id
+    )
+
+
+async def unsent(pool) -> int:
+    return await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+
+
+async def commit_events(pool, events) -> None:
+    async with UnitOfWork(pool) as uow:
+        for event in events:
+            await record(uow, event)
+            uow.outbox.append(event)
+        await uow.commit()
+
+
+def relay(pool, db_url, publisher) -> OutboxRelay:
+    return OutboxRelay(pool, db_url, publisher, "shipping", batch_size=50)
+
+
+async def test_the_state_change_and_its_events_commit_together(pool):
+    event = event_of(RESERVED)
+    woken = []
+    async with UnitOfWork(pool, on_commit=lambda: woken.append(True)) as uow:
+        await record(uow, event)
+        uow.outbox.append(event)
+        await uow.commit()
+    assert await effects(pool, event.event_id) == 1
+    [row] = await outbox_rows(pool, event.event_id)
+    assert (row["exchange"], row["routing_key"], row["order_id"]) == ("inventory.exchange", RESERVED, event.order_id)
+    assert row["sent_at"] is None
+    assert decode(bytes(row["body"]), RESERVED) == event
+    assert woken == [True]  # the relay is told at once
+
+
+async def test_a_unit_of_work_that_raises_leaves_neither_state_nor_events(pool):
+    event = event_of(RESERVED)
+    with pytest.raises(RuntimeError, match="handler bug"):
+        async with UnitOfWork(pool) as uow:
+            await record(uow, event)
+            uow.outbox.append(event)
+            raise RuntimeError("handler bug")
+    assert await effects(pool, event.event_id) == 0
+    assert await outbox_rows(pool) == []
+
+
+async def test_a_unit_of_work_left_without_commit_leaves_neither(pool):
+    event = event_of(RESERVED)
+    async with UnitOfWork(pool) as uow:
+        await record(uow, event)
+        uow.outbox.append(event)
+    assert await effects(pool, event.event_id) == 0
+    assert await outbox_rows(pool) == []
+
+
+async def test_an_outbox_write_that_fails_takes_the_state_change_with_it(pool):
+    first = event_of(RESERVED)
+    await commit_events(pool, [first])
+    other = event_of(RESERVED)
+    with pytest.raises(Exception, match="duplicate key"):
+        async with UnitOfWork(pool) as uow:
+            await record(uow, other)
+            uow.outbox.extend([other, first])  # `first` is in the outbox already: the insert fails
+            await uow.commit()
+    assert await effects(pool, other.event_id) == 0
+    assert [r["event_id"] for r in await outbox_rows(pool)] == [first.event_id]
+
+
+async def test_the_relay_publishes_with_confirms_then_marks_sent(pool, db_url, broker, publisher):
+    events = [event_of(RESERVED) for _ in range(3)]
+    await commit_events(pool, events)
+    assert await relay(pool, db_url, publisher).publish_batch() == 3
+    assert await unsent(pool) == 0
+    for queue in BOUND_QUEUES:
+        messages = await take_all(broker, queue)
+        assert sorted(m.message_id for m in messages) == sorted(str(e.event_id) for e in events)
+        for m in messages:
+            event = decode(m.body, RESERVED)
+            assert m.delivery_mode == 2 and m.content_type == "application/json"
+            assert m.correlation_id == str(event.order_id)
+    assert await relay(pool, db_url, publisher).publish_batch() == 0  # nothing is sent twice
+
+
+async def test_a_publish_the_broker_does_not_confirm_is_not_marked_sent(pool, db_url, broker, publisher):
+    event = event_of(RESERVED)
+    await pool.execute(  # a routing key no queue is bound to: the mandatory publish comes back
+        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
+        " VALUES ($1, $2, 'inventory.exchange', 'inventory.nobody-listens', $3)",
+        event.event_id, event.order_id, encode(event),
+    )
+    with pytest.raises(PublishError):
+        await relay(pool, db_url, publisher).publish_batch()
+    assert await unsent(pool) == 1
+
+
+class Crash(Exception):
+    """Stands for the process dying between the broker's confirm and the UPDATE marking the row sent."""
+
+
+async def test_a_crash_between_confirm_and_mark_sent_gives_a_duplicate_never_a_loss(
+    monkeypatch, pool, db_url, broker, publisher, start_consumer, recorder,
+):
+    event = event_of(RESERVED)
+    await commit_events(pool, [event])
+
+    async def crash_after_publish(name: str, key: object = None) -> None:
+        if name == "shipping.after_publish_before_mark_sent":
+            raise Crash(name)
+
+    monkeypatch.setattr(messaging.outbox, "fault_point", crash_after_publish)
+    with pytest.raises(Crash):
+        await relay(pool, db_url, publisher).publish_batch()
+    assert await unsent(pool) == 1  # the mark rolled back with the "crash"
+    assert await depth(broker, QUEUE) == 1  # but the broker has the message
+
+    monkeypatch.undo()  # "restart": the relay finds the row unsent and publishes it again
+    assert await relay(pool, db_url, publisher).publish_batch() == 1
+    assert await unsent(pool) == 0
+    assert await depth(broker, QUEUE) == 2
+
+    duplicates_before = consumed(QUEUE, "duplicate")
+    await start_consumer()
+    await eventually(lambda: consumed(QUEUE, "duplicate") - duplicates_before == 1, 10, message="duplicate acked")
+    assert recorder.attempts(event.event_id) == 1
+    assert len(await inbox(pool, event.event_id)) == 1

@@ -1,0 +1,234 @@
+"""The DLQ tool against a real broker, with messages dead-lettered by the real consumer.
+
+A payment consumer runs on its own vhost and database with a handler that fails for chosen orders:
+those are retried, then dead-lettered with the consumer's own headers. The tool must list them with
+their error, attempts, order id and age, show one, replay one or all (confirmed before the DLQ copy is
+acked: never lost, never doubled), and purge only after confirmation.
+"""
+
+import asyncio
+import builtins
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import aio_pika
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from events import Event, Item, OrderCreated
+from events.catalog import OrderCreatedPayload
+from messaging import dlq
+from messaging.consumer import Consumer
+from messaging.dlq.cli import run
+from messaging.errors import PublishError
+from messaging.publisher import Publisher
+from messaging.topology import declare_topology
+from runtime.db import ensure_database, migrate
+from runtime.unit_of_work import UnitOfWork
+from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from tests.support.wait import eventually
+
+QUEUE = "payment.order-created"
+DLQ = "payment.order-created.dlq"
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class FlakyHandler:
+    """Fails for the orders in `broken` (a card processor that is down for them); records the rest."""
+
+    broken: set[UUID] = field(default_factory=set)
+    applied: list[UUID] = field(default_factory=list)
+
+    async def __call__(self, event: Event, uow: UnitOfWork) -> None:
+        if event.order_id in self.broken:
+            raise RuntimeError(f"card processor unreachable for order {event.order_id}")
+        self.applied.append(event.event_id)
+
+
+@dataclass
+class World:
+    url: str
+    connection: aio_pika.abc.AbstractRobustConnection
+    publisher: Publisher
+    consumer: Consumer
+    handler: FlakyHandler
+
+    async def place(self, broken: bool = False) -> Event:
+        order_id = uuid4()
+        if broken:
+            self.handler.broken.add(order_id)
+        event = OrderCreated.new(order_id, OrderCreatedPayload(
+            customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
+            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
+        ))
+        await self.publisher.publish("order.exchange", "order.created", event.model_dump_json().encode(),
+                                     message_id=str(event.event_id), correlation_id=str(order_id))
+        return event
+
+    async def dead_letters(self, n: int) -> None:
+        await eventually(lambda: self._count_is(n), 20, 0.05, f"{n} message(s) in {DLQ}")
+
+    async def _count_is(self, n: int) -> bool:
+        return await dlq.count(self.connection, DLQ) == n
+
+
+@pytest_asyncio.fixture
+async def world(infra: Infra, tmp_path: Path) -> AsyncIterator[World]:
+    rid = run_id()
+    vhost = f"saga-test-{rid}"
+    url = await create_vhost(infra, vhost)
+    db_url = infra.database_url(f"saga_{rid}_dlqtool")
+    await ensure_database(db_url)
+    await asyncio.to_thread(migrate, db_url, tmp_path)  # the shared outbox and inbox tables only
+    pool = await asyncpg.create_pool(db_url, min_size=1, max_size=4, command_timeout=5)
+    connection = await aio_pika.connect_robust(url, timeout=10)
+    try:
+        async with connection.channel() as channel:
+            await declare_topology(channel)
+        publisher = Publisher(connection, 5)
+        handler = FlakyHandler()
+        consumer = Consumer(
+            connection, pool, publisher, "payment", dict.fromkeys(
+                ("order.created", "inventory.failed", "inventory.released"), handler),
+            prefetch=8, max_attempts=MAX_ATTEMPTS, retry_base_delay_ms=10, handler_timeout_s=5,
+            queue_type="classic",
+        )
+        await consumer.start()
+        yield World(url, connection, publisher, consumer, handler)
+        await consumer.stop(5)
+    finally:
+        await connection.close()
+        await pool.close()
+        await delete_vhost(infra, vhost)
+        await drop_databases(infra, f"saga_{rid}_")
+
+
+async def _invalid(world: World, body: bytes = b"{not json") -> str:
+    message_id = str(uuid4())
+    await world.publisher.publish("", QUEUE, body, message_id=message_id)
+    return message_id
+
+
+async def test_list_shows_error_attempts_order_and_age(world: World) -> None:
+    poison = [await world.place(broken=True) for _ in range(2)]
+    good = await world.place()
+    garbage = await _invalid(world)
+    await world.dead_letters(3)
+    await eventually(lambda: good.event_id in world.handler.applied, 10, 0.05, "the good order applied")
+
+    letters = await dlq.list_letters(world.connection, DLQ)
+    again = await dlq.list_letters(world.connection, DLQ)
+    assert [x.message_id for x in letters] == [x.message_id for x in again], "browsing reorders or consumes"
+    assert await dlq.count(world.connection, DLQ) == 3
+    by_id = {x.message_id: x for x in letters}
+    for event in poison:
+        x = by_id[str(event.event_id)]
+        assert (x.attempts, x.reason, x.order_id, x.event_type, x.queue) == (
+            MAX_ATTEMPTS, "attempts_exhausted", str(event.order_id), "order.created", QUEUE)
+        assert "card processor unreachable" in x.error
+        assert x.age_s is not None and 0 <= x.age_s < 60
+    bad = by_id[garbage]
+    assert (bad.attempts, bad.reason, bad.order_id) == (1, "invalid", None)
+    assert bad.error.startswith("invalid event")
+
+
+async def test_show_prints_headers_and_body(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    event = await world.place(broken=True)
+    await world.dead_letters(1)
+    assert await run(["--url", world.url, "show", QUEUE, str(event.event_id)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["order_id"] == str(event.order_id)
+    assert shown["headers"]["x-attempts"] == str(MAX_ATTEMPTS)
+    assert shown["body"]["event_id"] == str(event.event_id)
+    assert await run(["--url", world.url, "show", QUEUE, str(uuid4())]) == 1
+    assert await dlq.count(world.connection, DLQ) == 1, "show took the message off the DLQ"
+
+
+async def test_replay_one_then_all_applies_each_once(world: World) -> None:
+    first, second = await world.place(broken=True), await world.place(broken=True)
+    await world.dead_letters(2)
+
+    world.handler.broken.discard(first.order_id)  # the bug is fixed for the first order only
+    replayed = await dlq.replay(world.connection, DLQ, str(first.event_id))
+    assert [x.message_id for x in replayed] == [str(first.event_id)]
+    await eventually(lambda: first.event_id in world.handler.applied, 10, 0.05, "the replayed event applied")
+    assert await dlq.count(world.connection, DLQ) == 1
+
+    # still broken: a replay goes through every attempt again and comes back, once, marked as replayed
+    assert len(await dlq.replay(world.connection, DLQ)) == 1
+    await world.dead_letters(1)
+    await eventually(lambda: _replayed_letter(world), 10, 0.05, "the letter back with x-replay-count")
+    [back] = await dlq.list_letters(world.connection, DLQ)
+    assert (back.message_id, back.attempts, back.headers["x-replay-count"]) == (str(second.event_id), MAX_ATTEMPTS, 1)
+
+    world.handler.broken.clear()
+    await run(["--url", world.url, "replay", QUEUE, "--all"])
+    await eventually(lambda: second.event_id in world.handler.applied, 10, 0.05, "the second event applied")
+    assert await dlq.count(world.connection, DLQ) == 0
+    assert sorted(map(str, world.handler.applied)) == sorted([str(first.event_id), str(second.event_id)])
+
+
+async def _replayed_letter(world: World) -> bool:
+    letters = await dlq.list_letters(world.connection, DLQ)
+    return len(letters) == 1 and letters[0].headers.get("x-replay-count") == 1
+
+
+async def test_replay_that_cannot_be_confirmed_loses_nothing_and_doubles_nothing(world: World) -> None:
+    for _ in range(3):
+        await world.place(broken=True)
+    await world.dead_letters(3)
+    await world.consumer.stop(5)
+    before = [x.message_id for x in await dlq.list_letters(world.connection, DLQ)]
+    async with world.connection.channel() as channel:
+        await channel.queue_delete(QUEUE)  # the replay's mandatory publish is now unroutable
+
+    with pytest.raises(PublishError):
+        await dlq.replay(world.connection, DLQ)
+    after = [x.message_id for x in await dlq.list_letters(world.connection, DLQ)]
+    assert after == before, "a failed replay lost or moved a message"
+
+    async with world.connection.channel() as channel:
+        await channel.declare_queue(QUEUE, durable=True, arguments={"x-queue-type": "classic"})
+    assert len(await dlq.replay(world.connection, DLQ)) == 3
+    assert await dlq.count(world.connection, QUEUE) == 3, "a replay doubled or lost a message"
+    assert await dlq.count(world.connection, DLQ) == 0
+
+
+async def test_purge_only_after_confirmation(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(3):
+        await world.place(broken=True)
+    await world.dead_letters(3)
+    ids = [x.message_id for x in await dlq.list_letters(world.connection, DLQ)]
+
+    monkeypatch.setattr(builtins, "input", lambda prompt: "yes")  # not the queue's name
+    assert await run(["--url", world.url, "purge", QUEUE]) == 1
+    assert await dlq.count(world.connection, DLQ) == 3
+
+    monkeypatch.setattr(builtins, "input", lambda prompt: DLQ)
+    assert await run(["--url", world.url, "purge", QUEUE, "--id", ids[1]]) == 0
+    remaining = await dlq.list_letters(world.connection, DLQ)
+    assert [x.message_id for x in remaining] == [ids[0], ids[2]]
+    assert await run(["--url", world.url, "purge", DLQ, "--yes"]) == 0
+    assert await dlq.count(world.connection, DLQ) == 0
+
+
+async def test_command_line_lists_as_json_lines(world: World) -> None:
+    event = await world.place(broken=True)
+    await world.dead_letters(1)
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "messaging.dlq", "--url", world.url, "list", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    listed = json.loads(line)
+    assert (listed["dlq"], listed["order_id"], listed["attempts"]) == (DLQ, str(event.order_id), MAX_ATTEMPTS)
+    assert await run(["--url", world.url, "list", "no.such-queue"]) == 2
