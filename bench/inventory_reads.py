@@ -18,9 +18,12 @@ from pathlib import Path
 from uuid import UUID
 
 import aiohttp
+import asyncpg
 
 from bench.stats import summary
-from tests.integration.inventory.support import PrivateRedis
+from inventory import availability, queries
+from inventory.reconcile import reconcile
+from tests.integration.inventory.support import PrivateRedis, make_projection
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from tests.support.supervisor import Stack
 
@@ -51,6 +54,34 @@ async def load(http: aiohttp.ClientSession, url: str, ids: list[str], seconds: f
     elapsed = time.perf_counter() - started
     return {"reads_per_s": round(len(latencies) / elapsed, 1), "reads": len(latencies), "errors": errors,
             "sources": sources, "latency_ms": summary(latencies)}
+
+
+async def in_process(db_url: str, redis_url: str, prefix: str, ids: list[str], seconds: float,
+                     concurrency: int, rng: random.Random) -> dict:
+    """The read path without HTTP: availability.read() against the cache, then straight PostgreSQL."""
+    projection = make_projection(redis_url, prefix, timeout_s=0.1)
+    uuids = [UUID(i) for i in ids]
+    out = {}
+    async with asyncpg.create_pool(db_url, min_size=8, max_size=8) as pool:
+        await reconcile(pool, projection)
+        for name, read in (("cache", lambda p: availability.read(pool, projection.cache, [p])),
+                           ("postgresql", lambda p: queries.snapshots(pool, [p]))):
+            out[f"{name}_reads_per_s"] = await _rate(read, uuids, seconds, concurrency, rng)
+    await projection.cache.gate.close()
+    return out
+
+
+async def _rate(read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random) -> float:
+    count, deadline = 0, time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal count
+        while time.perf_counter() < deadline:
+            await read(rng.choice(ids))
+            count += 1
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return round(count / (time.perf_counter() - started), 1)
 
 
 async def first_reads_while_hung(http: aiohttp.ClientSession, url: str, ids: list[str], n: int) -> list[float]:
@@ -92,6 +123,8 @@ async def run(seconds: float, concurrency: int, products: int, seed: int) -> dic
                     assert r.status == 201, await r.text()
             await load(http, url, ids, 1, concurrency, rng)  # warm-up
             cache = await load(http, url, ids, seconds, concurrency, rng)
+            direct = await in_process(stack.database_url("inventory"), redis.url, stack.redis_prefix, ids,
+                                      seconds / 2, concurrency, rng)
             redis.freeze()
             first = await first_reads_while_hung(http, url, ids, 10)
             database = await load(http, url, ids, seconds, concurrency, rng)
@@ -109,6 +142,7 @@ async def run(seconds: float, concurrency: int, products: int, seed: int) -> dic
         "from_cache": cache,
         "from_postgresql_with_redis_hung": database,
         "ratio_cache_to_postgresql": round(cache["reads_per_s"] / max(database["reads_per_s"], 0.1), 2),
+        "in_process_no_http": direct,
         "first_reads_after_redis_hung_ms": first,
         "cache_used_again_after_redis_returned_s": recovered,
         "logs": str(workdir),

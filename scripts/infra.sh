@@ -19,6 +19,14 @@ if ! pg_isready -q -h "$PGHOST"; then
   wait_for 60 PostgreSQL pg_isready -q -h "$PGHOST"
 fi
 
+# The four services' pools, the test stacks' and the benchmark's need more than the default 100.
+if (( $(psql -h "$PGHOST" -U postgres -Atc "SHOW max_connections") < 300 )); then
+  say "raising PostgreSQL max_connections to 300 (restarts PostgreSQL once)"
+  psql -h "$PGHOST" -U postgres -qc "ALTER SYSTEM SET max_connections = 300"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main restart -m fast
+  wait_for 60 PostgreSQL pg_isready -q -h "$PGHOST"
+fi
+
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   say "starting Redis"
   mkdir -p /var/lib/redis /var/log/redis

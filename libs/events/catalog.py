@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.names import producer_of
 from events.types import Money
 
-Quantity = int
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -18,19 +16,19 @@ class Strict(BaseModel):
 
 class Item(Strict):
     product_id: UUID
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: int = Field(strict=True, gt=0, le=1_000_000)
     unit_price: Money
 
 
 class Line(Strict):
     product_id: UUID
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: int = Field(strict=True, gt=0, le=1_000_000)
 
 
 class Shortage(Strict):
     product_id: UUID
-    requested: int
-    available: int
+    requested: int = Field(strict=True)
+    available: int = Field(strict=True)
 
 
 class Event(Strict):

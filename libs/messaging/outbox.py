@@ -61,17 +61,19 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            await asyncio.gather(*(
+            results = await asyncio.gather(*(
                 self._publisher.publish(
                     r["exchange"], r["routing_key"], r["body"],
                     message_id=str(r["event_id"]), correlation_id=str(r["order_id"]),
                 ) for r in rows
-            ))
+            ), return_exceptions=True)
+            sent = [r["id"] for r, result in zip(rows, results, strict=True) if result is None]
             await fault_point(f"{self._service}.after_publish_before_mark_sent")
-            await conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
-            )
-        metrics.OUTBOX_RELAYED.inc(len(rows))
+            await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", sent)
+        metrics.OUTBOX_RELAYED.inc(len(sent))
+        failed = [result for result in results if result is not None]
+        if failed:  # one bad row must not hold back the others: they are sent, it waits for a retry
+            raise failed[0]
         return len(rows)
 
     async def flush(self) -> None:

@@ -57,17 +57,6 @@ def with_value(data: dict, value: object, *path: str | int) -> dict:
     return data
 
 
-async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, api):
-    product = await new_product(stack, 10)
-    status, body, headers = await post(api, json.dumps(valid(product)))
-    assert status == 201 and body["status"] == "PENDING"
-    assert headers["Location"] == f"/orders/{body['order_id']}"
-    order = await api.terminal(UUID(body["order_id"]))
-    assert order["status"] == "CONFIRMED"
-    assert order["total_amount"] == "99.80" and order["payment_method"] == "credit_card"
-    await assert_clean(stack)
-
-
 async def count_orders(stack) -> int:
     conn = await asyncpg.connect(stack.database_url("order"), timeout=10)
     try:
@@ -92,6 +81,17 @@ async def refused(stack, api, cases: dict[str, tuple], status: int, code: str | 
             wrong[name] = (got, answer)
     assert wrong == {}
     assert await count_orders(stack) == before
+    await assert_clean(stack)
+
+
+async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, api):
+    product = await new_product(stack, 10)
+    status, body, headers = await post(api, json.dumps(valid(product)))
+    assert status == 201 and body["status"] == "PENDING"
+    assert headers["Location"] == f"/orders/{body['order_id']}"
+    order = await api.terminal(UUID(body["order_id"]))
+    assert order["status"] == "CONFIRMED"
+    assert order["total_amount"] == "99.80" and order["payment_method"] == "credit_card"
     await assert_clean(stack)
 
 

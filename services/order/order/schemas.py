@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from events.types import CENT
 from order.domain import STATUSES
 
 PaymentMethod = Literal["credit_card", "debit_card", "pix", "bank_transfer"]
@@ -19,6 +20,12 @@ class OrderItemIn(BaseModel):
     quantity: int = Field(strict=True, ge=1, le=10_000)
     unit_price: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2,
                                 description="price per unit, a number with at most two decimals")
+
+    @field_validator("unit_price")
+    @classmethod
+    def _in_cents(cls, price: Decimal) -> Decimal:
+        """49.9 and 49.90 are one price: the same body for Idempotency-Key, the same money."""
+        return price.quantize(CENT)
 
 
 class CreateOrder(BaseModel):
