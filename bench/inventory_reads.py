@@ -1,10 +1,12 @@
 """`make bench-inventory`: availability reads per second from the Redis cache and from PostgreSQL, and
-what a read costs while Redis hangs (SIGSTOP) and until the cache is trusted again.
+what a read costs while Redis hangs (SIGSTOP) and until the cache is used again.
 
-It runs its own inventory service (own database, RabbitMQ vhost and a private redis-server it may
-freeze), never the `make up` system, and prints one JSON document.
+It runs two inventory processes of its own on one database and RabbitMQ vhost (never the `make up`
+system): one with a private redis-server it may freeze, one whose Redis is a closed port (its circuit
+stays open, so every read goes to PostgreSQL). The machine is shared, so the two are measured in
+alternating one-second windows: whatever else runs slows both alike. Prints one JSON document.
 
-    python -m bench.inventory_reads --seconds 10 --concurrency 32 --products 200
+    python -m bench.inventory_reads --rounds 10 --concurrency 32 --products 200
 """
 
 import argparse
@@ -14,6 +16,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -23,142 +26,156 @@ import asyncpg
 from bench.stats import summary
 from inventory import availability, queries
 from inventory.reconcile import reconcile
-from tests.integration.inventory.support import PrivateRedis, make_projection
+from tests.fault.redis_server import PrivateRedis
+from tests.integration.inventory.support import make_projection
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.supervisor import Stack
+from tests.support.supervisor import Stack, free_port
+from tests.support.wait import eventually
+
+Read = Callable[[UUID], Awaitable[str]]  # reads one product, returns where the answer came from
 
 
-async def load(http: aiohttp.ClientSession, url: str, ids: list[str], seconds: float, concurrency: int,
-               rng: random.Random) -> dict:
-    """GET /inventory/{id} from `concurrency` workers for `seconds`; latencies in ms, sources counted."""
-    latencies: list[float] = []
-    sources: dict[str, int] = {}
-    errors = 0
+async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random,
+                 into: dict) -> None:
+    """`concurrency` workers calling `read` for `seconds`; latencies (ms) and sources added to `into`."""
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
-        nonlocal errors
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            async with http.get(f"{url}/inventory/{rng.choice(ids)}") as r:
-                await r.read()
-                if r.status != 200:
-                    errors += 1
-                    continue
-                source = r.headers.get("X-Availability-Source", "?")
-            latencies.append((time.perf_counter() - started) * 1000)
-            sources[source] = sources.get(source, 0) + 1
-
+            source = await read(rng.choice(ids))
+            into["latencies"].append((time.perf_counter() - started) * 1000)
+            into["sources"][source] = into["sources"].get(source, 0) + 1
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return {"reads_per_s": round(len(latencies) / elapsed, 1), "reads": len(latencies), "errors": errors,
-            "sources": sources, "latency_ms": summary(latencies)}
+    into["seconds"] += time.perf_counter() - started
 
 
-async def in_process(db_url: str, redis_url: str, prefix: str, ids: list[str], seconds: float,
-                     concurrency: int, rng: random.Random) -> dict:
-    """The read path without HTTP: availability.read() against the cache, then straight PostgreSQL."""
-    projection = make_projection(redis_url, prefix, timeout_s=0.1)
-    uuids = [UUID(i) for i in ids]
-    out = {}
-    async with asyncpg.create_pool(db_url, min_size=8, max_size=8) as pool:
+async def alternate(reads: dict[str, Read], ids: list[UUID], rounds: int, seconds: float, concurrency: int,
+                    rng: random.Random) -> dict:
+    acc = {name: {"latencies": [], "sources": {}, "seconds": 0.0} for name in reads}
+    for r in range(rounds):
+        for name in (list(reads) if r % 2 == 0 else list(reversed(reads))):
+            await window(reads[name], ids, seconds, concurrency, rng, acc[name])
+    out = {name: {"reads_per_s": round(len(a["latencies"]) / a["seconds"], 1), "sources": a["sources"],
+                  "latency_ms": summary(a["latencies"])} for name, a in acc.items()}
+    first, second = list(out)
+    out[f"ratio_{first}_to_{second}"] = round(out[first]["reads_per_s"] / out[second]["reads_per_s"], 2)
+    return out
+
+
+def http_read(http: aiohttp.ClientSession, base: str) -> Read:
+    async def read(product_id: UUID) -> str:
+        async with http.get(f"{base}/inventory/{product_id}") as r:
+            await r.read()
+            return r.headers.get("X-Availability-Source", "?") if r.status == 200 else f"http {r.status}"
+    return read
+
+
+async def recovery_s(read: Read, product_id: UUID, timeout: float = 60) -> float:
+    started = time.perf_counter()
+    await eventually(lambda: _is_cache(read, product_id), timeout, 0.05, "cache used again")
+    return round(time.perf_counter() - started, 2)
+
+
+async def _is_cache(read: Read, product_id: UUID) -> bool:
+    return await read(product_id) == "cache"
+
+
+async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args: argparse.Namespace,
+                  rng: random.Random) -> dict:
+    ids = [UUID(int=rng.getrandbits(128)) for _ in range(args.products)]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        for p in ids:
+            async with http.put(f"{cache_stack.url('inventory')}/inventory/{p}", json={"name": "b", "quantity": 9}) as r:
+                assert r.status == 201, await r.text()
+        via_cache, via_pg = http_read(http, cache_stack.url("inventory")), http_read(http, pg_stack.url("inventory"))
+        reads = {"cache": via_cache, "postgresql": via_pg}
+        await alternate(reads, ids, 1, 1, args.concurrency, rng)  # warm-up
+        over_http = await alternate(reads, ids, args.rounds, 1, args.concurrency, rng)
+        in_process = await direct(cache_stack, redis, ids, args, rng)
+        redis.freeze()
+        first = []
+        for p in ids[:10]:
+            started = time.perf_counter()
+            assert await via_cache(p) == "database"
+            first.append(round((time.perf_counter() - started) * 1000, 1))
+        hung = {"latencies": [], "sources": {}, "seconds": 0.0}
+        await window(via_cache, ids, 5, args.concurrency, rng, hung)
+        redis.thaw()
+        back = await recovery_s(via_cache, ids[0])
+    return {
+        "http": over_http, "in_process_no_http": in_process,
+        "redis_hung": {"first_sequential_reads_ms": first,
+                       "reads_per_s": round(len(hung["latencies"]) / hung["seconds"], 1),
+                       "sources": hung["sources"], "latency_ms": summary(hung["latencies"]),
+                       "cache_used_again_after_redis_returned_s": back},
+    }
+
+
+async def direct(stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace,
+                 rng: random.Random) -> dict:
+    """The read path without HTTP: availability.read() on a trusted cache versus one SELECT."""
+    projection = make_projection(redis.url, stack.redis_prefix, timeout_s=0.1)
+    async with asyncpg.create_pool(stack.database_url("inventory"), min_size=8, max_size=8) as pool:
         await reconcile(pool, projection)
-        for name, read in (("cache", lambda p: availability.read(pool, projection.cache, [p])),
-                           ("postgresql", lambda p: queries.snapshots(pool, [p]))):
-            out[f"{name}_reads_per_s"] = await _rate(read, uuids, seconds, concurrency, rng)
+
+        async def from_cache(p: UUID) -> str:
+            return (await availability.read(pool, projection.cache, [p])).source[p]
+
+        async def from_pg(p: UUID) -> str:
+            await queries.snapshots(pool, [p])
+            return "database"
+        out = await alternate({"cache": from_cache, "postgresql": from_pg}, ids, args.rounds, 0.5,
+                              args.concurrency, rng)
     await projection.cache.gate.close()
     return out
 
 
-async def _rate(read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random) -> float:
-    count, deadline = 0, time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal count
-        while time.perf_counter() < deadline:
-            await read(rng.choice(ids))
-            count += 1
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return round(count / (time.perf_counter() - started), 1)
-
-
-async def first_reads_while_hung(http: aiohttp.ClientSession, url: str, ids: list[str], n: int) -> list[float]:
-    """Sequential reads right after Redis froze: the first pay the Redis timeout, then the breaker opens."""
-    out = []
-    for product_id in ids[:n]:
-        started = time.perf_counter()
-        async with http.get(f"{url}/inventory/{product_id}") as r:
-            await r.read()
-            assert r.status == 200, r.status
-        out.append(round((time.perf_counter() - started) * 1000, 1))
-    return out
-
-
-async def recovery_s(http: aiohttp.ClientSession, url: str, product_id: str, timeout: float = 60) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        async with http.get(f"{url}/inventory/{product_id}") as r:
-            if r.headers.get("X-Availability-Source") == "cache":
-                return round(time.perf_counter() - started, 2)
-        await asyncio.sleep(0.05)
-    return float("nan")
-
-
-async def run(seconds: float, concurrency: int, products: int, seed: int) -> dict:
-    infra, rid, rng = Infra.from_env(), run_id(), random.Random(seed)
+async def run(args: argparse.Namespace) -> dict:
+    infra, rid, rng = Infra.from_env(), run_id(), random.Random(args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="bench-inventory-"))
     redis = PrivateRedis(workdir)
     await redis.start()
-    vhost = f"bench-inventory-{rid}"
-    stack = Stack(infra, await create_vhost(infra, vhost), f"benchinv_{rid}", workdir, env={"REDIS_URL": redis.url})
+    vhost, prefix = f"bench-inventory-{rid}", f"benchinv_{rid}"
+    amqp = await create_vhost(infra, vhost)
+    cache_stack = Stack(infra, amqp, prefix, workdir, env={"REDIS_URL": redis.url})
+    (workdir / "no-redis").mkdir()
+    pg_stack = Stack(infra, amqp, prefix, workdir / "no-redis", env={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     try:
-        await stack.start("inventory")
-        url = stack.url("inventory")
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-            ids = [str(UUID(int=rng.getrandbits(128))) for _ in range(products)]
-            for product_id in ids:
-                async with http.put(f"{url}/inventory/{product_id}", json={"name": "bench", "quantity": 1000}) as r:
-                    assert r.status == 201, await r.text()
-            await load(http, url, ids, 1, concurrency, rng)  # warm-up
-            cache = await load(http, url, ids, seconds, concurrency, rng)
-            direct = await in_process(stack.database_url("inventory"), redis.url, stack.redis_prefix, ids,
-                                      seconds / 2, concurrency, rng)
-            redis.freeze()
-            first = await first_reads_while_hung(http, url, ids, 10)
-            database = await load(http, url, ids, seconds, concurrency, rng)
-            redis.thaw()
-            recovered = await recovery_s(http, url, ids[0])
+        await cache_stack.start("inventory")
+        await pg_stack.start("inventory", wait=False)  # never /ready: its Redis is unreachable by design
+        await eventually(lambda: _alive(pg_stack.url("inventory")), 60, 0.1, "no-redis inventory up")
+        result = await measure(cache_stack, pg_stack, redis, args, rng)
     finally:
-        await redis.kill()
-        await stack.stop_all()
+        redis.thaw()
+        await redis.stop()
+        await asyncio.gather(cache_stack.stop_all(), pg_stack.stop_all())
         await delete_vhost(infra, vhost)
-        await drop_databases(infra, f"benchinv_{rid}_")
-    return {
-        "what": "GET /inventory/{id} through HTTP on one inventory process; client on the same machine",
-        "settings": {"seconds": seconds, "concurrency": concurrency, "products": products, "seed": seed,
-                     "redis_timeout_ms": 100, "breaker": "3 failures, 2 s open"},
-        "from_cache": cache,
-        "from_postgresql_with_redis_hung": database,
-        "ratio_cache_to_postgresql": round(cache["reads_per_s"] / max(database["reads_per_s"], 0.1), 2),
-        "in_process_no_http": direct,
-        "first_reads_after_redis_hung_ms": first,
-        "cache_used_again_after_redis_returned_s": recovered,
-        "logs": str(workdir),
-    }
+        await drop_databases(infra, f"{prefix}_")
+    return {"what": "GET /inventory/{id}: two inventory processes on one database, client on the same machine",
+            "settings": {**vars(args), "redis_timeout_ms": 100, "breaker": "3 failures, 2 s open"},
+            **result, "logs": str(workdir)}
+
+
+async def _alive(url: str) -> bool:
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/health") as r:
+            return r.status == 200
+    except aiohttp.ClientError:
+        return False
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=10, help="alternating 1 s windows per side")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
-    seed = int(time.time()) if args.seed is None else args.seed
-    print(f"bench-inventory: seed={seed}", file=sys.stderr)
-    print(json.dumps(asyncio.run(run(args.seconds, args.concurrency, args.products, seed)), indent=2))
+    args.seed = int(time.time()) if args.seed is None else args.seed
+    print(f"bench-inventory: seed={args.seed}", file=sys.stderr)
+    print(json.dumps(asyncio.run(run(args)), indent=2))
 
 
 if __name__ == "__main__":

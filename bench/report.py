@@ -1,6 +1,8 @@
 """The one JSON document a run produces: parameters, throughput, latencies, outcomes, checker, bounds."""
 
+import os
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,31 +16,47 @@ from bench.stats import summary
 DELIVERIES_PER_SAGA = 8
 
 
+@dataclass(frozen=True)
+class Run:
+    plan: Scenario
+    sent: list[Sent]
+    finished: dict[UUID, tuple[str, datetime | None]]  # order -> (status, when it became terminal)
+    started: float   # wall clock of the first POST
+    posted: float    # wall clock when the last POST was answered
+    not_terminal: int
+
+
 def build_report(
-    params: dict[str, Any], plan: Scenario, sent: list[Sent], finished: dict[UUID, tuple[str, datetime | None]],
-    started: float, posted: float, stuck: int, check: Any, quiet_error: str | None, bounds: dict[str, float],
+    run: Run, params: dict[str, Any], machine: dict[str, Any], check: dict[str, Any], bounds: dict[str, float],
 ) -> dict[str, Any]:
-    sent_at = {s.order_id: s.sent_at for s in sent if s.order_id}
-    latencies = [(at.timestamp() - sent_at[oid]) * 1000 for oid, (_, at) in finished.items() if at]
-    ends = [at.timestamp() for _, at in finished.values() if at]
-    duration = (max(ends) if ends else posted) - started
-    outcomes = Counter(status for status, _ in finished.values())
+    sent_at = {s.order_id: s.sent_at for s in run.sent if s.order_id}
+    latency: dict[str, list[float]] = {}
+    for oid, (status, at) in run.finished.items():
+        if at is not None:
+            latency.setdefault(status, []).append((at.timestamp() - sent_at[oid]) * 1000)
+    ends = [at.timestamp() for _, at in run.finished.values() if at]
+    duration = (max(ends) if ends else run.posted) - run.started
+    outcomes = Counter(status for status, _ in run.finished.values())
     confirmed_per_s = outcomes["CONFIRMED"] / duration if duration > 0 else 0.0
-    errors = [s.error for s in sent if s.error]
+    errors = [s.error for s in run.sent if s.error]
+    post_s = run.posted - run.started
     return {
         "parameters": params,
-        "expected_outcomes": plan.expected,
+        "machine": {**machine, "loadavg_1m_after": round(os.getloadavg()[0], 2)},
         "duration_s": round(duration, 3),
-        "post_phase_s": round(posted - started, 3),
-        "achieved_post_per_s": round(len(sent) / (posted - started), 1) if posted > started else None,
+        "post_phase_s": round(post_s, 3),
+        "achieved_post_per_s": round(len(run.sent) / post_s, 1) if post_s > 0 else None,
         "confirmed_per_s": round(confirmed_per_s, 1),
         "terminal_per_s": round(sum(outcomes.values()) / duration, 1) if duration > 0 else 0.0,
-        "latency_ms": summary(latencies),
-        "post_latency_ms": summary([s.post_ms for s in sent], (50, 99)),
+        "latency_ms": summary([x for xs in latency.values() for x in xs]),
+        "latency_ms_by_outcome": {s: summary(xs) for s, xs in sorted(latency.items())},
+        "post_latency_ms": summary([s.post_ms for s in run.sent], (50, 99)),
         "outcomes": dict(sorted(outcomes.items())),
+        "expected_outcomes": run.plan.expected,
+        "outcomes_as_expected": dict(outcomes) == run.plan.expected,
         "post_errors": {"count": len(errors), "first": errors[:5]},
-        "not_terminal": stuck,
-        "checker": {**check.as_dict(), "quiet_error": quiet_error},
+        "not_terminal": run.not_terminal,
+        "checker": check,
         "bounds": {**bounds, "deliveries_per_saga": DELIVERIES_PER_SAGA},
         "ratio_to_hop_bound": round(confirmed_per_s * DELIVERIES_PER_SAGA / bounds["hop_per_s"], 3),
     }

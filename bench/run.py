@@ -1,19 +1,22 @@
 """`make bench`: bounds, seed, load, wait for every order to be terminal, check, report as one JSON.
 
-    python -m bench.run --scenario spread --orders 2000 --rate 0 --concurrency 32
+    python -m bench.run --scenario spread --orders 2000 --rate 0 --concurrency 32 [--isolated]
 """
 
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
+
 import checker
 from bench import bounds, collect, load, scenarios
-from bench.report import build_report
+from bench.report import Run, build_report
 from bench.seed import seed_products
 from bench.target import Target
 
@@ -22,32 +25,51 @@ RESULTS = Path(__file__).parent / "results"
 
 async def run_bench(
     target: Target, scenario: str = "spread", orders: int = 2000, rate: float = 0, concurrency: int = 32,
-    seed: int | None = None, bound_messages: int = 3000, quiet_timeout_s: float | None = None,
+    seed: int | None = None, bound_messages: int = 3000,
 ) -> dict:
     seed = int(time.time()) if seed is None else seed
     print(f"bench: scenario={scenario} orders={orders} rate={rate} concurrency={concurrency} seed={seed}",
           file=sys.stderr)
+    await _require_ready(target)
     plan = scenarios.build(scenario, orders, seed)
+    loadavg = round(os.getloadavg()[0], 2)
     measured_bounds = await bounds.measure(target.infra, bound_messages, max(1, bound_messages // 2))
-    await seed_products(target.database_urls["inventory"], plan.products)
+    seeded = await seed_products(target.inventory_url, target.database_urls["inventory"], plan.products)
     started = time.time()
     sent = await load.drive(target.order_url, plan.bodies, rate, concurrency)
     posted = time.time()
     ids = [s.order_id for s in sent if s.order_id]
-    timeout = quiet_timeout_s or max(60.0, orders / 20)
-    stuck = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
-    finished = await collect.outcomes(target.database_urls["order"], ids)
-    targets = target.checker_targets()
+    timeout = max(60.0, orders / 20)
+    not_terminal = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
+    run = Run(plan, sent, await collect.outcomes(target.database_urls["order"], ids), started, posted, not_terminal)
+    params = {"scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
+              "order_url": target.order_url, "seeded_through": seeded, "started_at": datetime.fromtimestamp(started, UTC).isoformat()}
+    machine = {"cpus": os.cpu_count(), "loadavg_1m_before": loadavg}
+    return build_report(run, params, machine, await _check(target, timeout), measured_bounds)
+
+
+async def _check(target: Target, timeout: float) -> dict:
+    """The invariant checker, once the system is quiet (failing to get quiet is reported, not raised)."""
+    targets = target.checks
     try:
         await checker.wait_quiet(targets, timeout)
         quiet_error = None
     except checker.NotQuiet as exc:
         quiet_error = str(exc)
-    report = await checker.check(targets)
-    params = {"scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
-              "order_url": target.order_url, "started_at": datetime.fromtimestamp(started, UTC).isoformat()}
-    return build_report(params, plan, sent, finished, started, posted, stuck, report, quiet_error,
-                        measured_bounds)
+    return {**(await checker.check(targets)).as_dict(), "quiet_error": quiet_error}
+
+
+async def _require_ready(target: Target) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+        for url in (target.order_url, target.inventory_url):
+            try:
+                async with http.get(f"{url}/ready") as r:
+                    if r.status == 200:
+                        continue
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            raise SystemExit(f"bench: {url}/ready does not answer 200; start the system with `make up` "
+                             "(or pass --isolated for a fresh stack of its own)")
 
 
 async def _main(a: argparse.Namespace) -> dict:
@@ -76,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     a.output.parent.mkdir(parents=True, exist_ok=True)
     a.output.write_text(text + "\n")
     print(text)
-    if result["checker"]["violations"] or result["not_terminal"]:
+    if result["checker"]["violations"] or result["not_terminal"] or result["post_errors"]["count"]:
         sys.exit(1)
 
 

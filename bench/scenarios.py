@@ -15,6 +15,8 @@ MAX_QUANTITY = 3
 DECLINED_PRICE = "20000.00"     # above PAYMENT_APPROVAL_LIMIT (10000.00): payment.failed
 SHIPPING_FAIL_UNITS = 60        # above SHIPPING_MAX_UNITS (50): shipping.failed, compensated
 MIX = (("declined", 0.10), ("out_of_stock", 0.05), ("shipping_failed", 0.05))
+OUTCOME = {"confirmed": "CONFIRMED", "declined": "PAYMENT_FAILED", "out_of_stock": "CANCELLED",
+           "shipping_failed": "CANCELLED"}
 
 
 @dataclass
@@ -22,7 +24,15 @@ class Scenario:
     name: str
     products: dict[UUID, tuple[str, int]]  # to seed: id -> (name, units)
     bodies: list[bytes] = field(default_factory=list)
-    expected: dict[str, int] = field(default_factory=dict)  # intended outcome -> count
+    kinds: dict[str, int] = field(default_factory=dict)  # kind of order -> how many
+
+    @property
+    def expected(self) -> dict[str, int]:
+        """The terminal status each kind of order must reach -> how many."""
+        out: dict[str, int] = {}
+        for kind, n in self.kinds.items():
+            out[OUTCOME[kind]] = out.get(OUTCOME[kind], 0) + n
+        return dict(sorted(out.items()))
 
 
 def _product(rng: random.Random) -> UUID:
@@ -44,7 +54,7 @@ def build(name: str, orders: int, seed: int) -> Scenario:
         hot = _product(rng)
         s = Scenario(name, {hot: ("bench hot product", orders * MAX_QUANTITY)})
         s.bodies = [_body(rng, [(hot, rng.randint(1, MAX_QUANTITY), price())]) for _ in range(orders)]
-        s.expected = {"confirmed": orders}
+        s.kinds = {"confirmed": orders}
         return s
     pool = [_product(rng) for _ in range(SPREAD_PRODUCTS)]
     s = Scenario(name, {p: (f"bench product {i}", orders * MAX_QUANTITY) for i, p in enumerate(pool)})
@@ -55,7 +65,7 @@ def build(name: str, orders: int, seed: int) -> Scenario:
         raise ValueError(f"unknown scenario {name!r}: spread, hot or mixed")
     for _ in range(orders):
         kind = _kind(rng) if name == "mixed" else "confirmed"
-        s.expected[kind] = s.expected.get(kind, 0) + 1
+        s.kinds[kind] = s.kinds.get(kind, 0) + 1
         if kind == "declined":
             lines = [(rng.choice(pool), 1, DECLINED_PRICE)]
         elif kind == "out_of_stock":

@@ -24,12 +24,18 @@ from messaging.errors import PermanentError
 from messaging.publisher import Publisher
 from messaging.topology import Binding, bindings_of, declare_queue
 from runtime import metrics
+from runtime.db import DB_UNAVAILABLE
 from runtime.faults import fault_point
 from runtime.logs import log_context
 from runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-attempt"
+# the database being away is not the message's fault: such a failure is retried without using up an
+# attempt, waiting longer each time up to a cap, for at least half an hour before the message is given up
+UNAVAILABLE_HEADER = "x-unavailable"
+MAX_UNAVAILABLE_DELAY_MS = 5_000
+MAX_UNAVAILABLE_RETRIES = 400
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 
 
@@ -39,6 +45,11 @@ def _attempt(message: AbstractIncomingMessage) -> int:
         return max(1, int((message.headers or {}).get(ATTEMPT_HEADER, 1)))
     except (TypeError, ValueError):
         return 1
+
+
+def _unavailable(message: AbstractIncomingMessage) -> int:
+    value = (message.headers or {}).get(UNAVAILABLE_HEADER, 0)
+    return value if isinstance(value, int) else 0
 
 
 class Consumer:
@@ -106,7 +117,11 @@ class Consumer:
                     fresh = await self._apply(handler, b, event)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
-                if isinstance(exc, PermanentError) or attempt >= self._max_attempts:
+                waits = _unavailable(message)
+                if isinstance(exc, DB_UNAVAILABLE) and waits < MAX_UNAVAILABLE_RETRIES:
+                    log.warning("database unavailable, retrying later", extra={"queue": b.queue, "error": error})
+                    await self._retry(b, message, attempt, unavailable=waits + 1)
+                elif isinstance(exc, PermanentError) or attempt >= self._max_attempts:
                     reason = "permanent" if isinstance(exc, PermanentError) else "attempts_exhausted"
                     log.error("dead-lettering event", extra={"queue": b.queue, "error": error})
                     await self._dead_letter(b, message, error, attempt, reason)
@@ -134,9 +149,15 @@ class Consumer:
             await uow.commit()
             return bool(fresh)
 
-    async def _retry(self, b: Binding, message: AbstractIncomingMessage, attempt: int) -> None:
-        delay_ms = self._retry_base_delay_ms * 4 ** (attempt - 1)
-        headers = {**(message.headers or {}), ATTEMPT_HEADER: attempt + 1}
+    async def _retry(
+        self, b: Binding, message: AbstractIncomingMessage, attempt: int, unavailable: int | None = None
+    ) -> None:
+        if unavailable is None:
+            delay_ms = self._retry_base_delay_ms * 4 ** (attempt - 1)
+            headers = {**(message.headers or {}), ATTEMPT_HEADER: attempt + 1}
+        else:  # the same attempt again, later
+            delay_ms = min(self._retry_base_delay_ms * 2 ** min(unavailable - 1, 16), MAX_UNAVAILABLE_DELAY_MS)
+            headers = {**(message.headers or {}), UNAVAILABLE_HEADER: unavailable}
         await self._republish(b.retry_queue, message, headers, delay_ms)
         metrics.EVENTS_RETRIED.labels(b.queue).inc()
         metrics.EVENTS_CONSUMED.labels(b.queue, "retried").inc()

@@ -13,6 +13,12 @@ import messaging
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+# PostgreSQL cannot be reached right now: down, restarting, out of connection slots, or our connection
+# was killed under us (asyncpg then may say InternalClientError, asyncpg#1069). Waiting cures all of them.
+DB_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+    asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError,
+)
 MESSAGING_MIGRATIONS = Path(messaging.__file__).resolve().parent / "migrations"
 
 

@@ -15,17 +15,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
 from runtime import metrics
+from runtime.db import DB_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 ReadinessCheck = Callable[[web.Application], Awaitable[Any]]
 READINESS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness", dict)
 MAX_BODY_BYTES = 64 * 1024
-# a dependency that is down, restarting, out of connections or slow: 503, never 500. InternalClientError
-# is how asyncpg reports a pooled connection whose backend was terminated under it (asyncpg#1069).
-_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-                asyncpg.ConnectionDoesNotExistError, asyncio.TimeoutError, asyncpg.LockNotAvailableError,
-                asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError)
+# a dependency that is down, restarting, out of connections or slow: 503, never 500
+_UNAVAILABLE = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.LockNotAvailableError)
 
 
 class ApiError(Exception):

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.integration.inventory.support import PrivateRedis
+from tests.fault.redis_server import PrivateRedis
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.wait import eventually
@@ -188,7 +188,9 @@ async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
     server = PrivateRedis(tmp_path)
     await server.start()
     yield server
-    await server.kill()
+    if server.proc and server.proc.returncode is None:
+        server.thaw()
+    await server.stop()
 
 
 async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_and_the_cache_heals(

@@ -17,8 +17,14 @@ class Waves:
     products: list[UUID] = field(default_factory=list)
     _task: asyncio.Task | None = None
 
+    async def prepare(self) -> "Waves":
+        """Create the products now (before the fault: the test's own stock helper needs every dependency)."""
+        if not self.products:
+            self.products = [await new_product(self.orders.stack, 100) for _ in range(self.waves)]
+        return self
+
     async def start(self) -> "Waves":
-        self.products = [await new_product(self.orders.stack, 100) for _ in range(self.waves)]
+        await self.prepare()
         self._task = asyncio.create_task(self._run())
         return self
 

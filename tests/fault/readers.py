@@ -13,6 +13,7 @@ class Readers:
     http: aiohttp.ClientSession
     urls: list[str]                      # GETs to repeat
     statuses: Counter = field(default_factory=Counter)
+    sources: Counter = field(default_factory=Counter)  # X-Availability-Source of inventory's answers
     slowest_s: float = 0.0
     bad: list = field(default_factory=list)  # (url, status, body) of every 5xx that is not a 503
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -25,6 +26,8 @@ class Readers:
                     async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=30)) as r:
                         body = await r.text()
                         self.statuses[r.status] += 1
+                        if "X-Availability-Source" in r.headers:
+                            self.sources[r.headers["X-Availability-Source"]] += 1
                         if r.status >= 500 and not (r.status == 503 and '"unavailable"' in body):
                             self.bad.append((url, r.status, body[:300]))
                 except (TimeoutError, aiohttp.ClientError) as exc:

@@ -18,7 +18,7 @@ DLQ_SUFFIX = ".dlq"
 # headers the consumer adds when it dead-letters; a replay drops them so the message starts afresh
 DEAD_LETTER_HEADERS = (
     "x-error", "x-error-reason", "x-attempts", "x-service", "x-queue", "x-original-exchange",
-    "x-original-routing-key", "x-dead-lettered-at", "x-attempt",
+    "x-original-routing-key", "x-dead-lettered-at", "x-attempt", "x-unavailable",
 )
 
 

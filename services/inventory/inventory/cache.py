@@ -72,6 +72,7 @@ class AvailabilityCache:
         self.stale = asyncio.Event()    # wakes the reconciler
         self._write = gate.client.register_script(WRITE_IF_NEWER)
         self._cas = gate.client.register_script(COMPARE_AND_SET)
+        # Redis unreachable: it may come back emptied or restored from an old snapshot; distrust it
         gate.on_state_change(lambda state: self.lost() if state == OPEN else None)
 
     def lost(self) -> None:

@@ -1,7 +1,8 @@
 """The one way inventory reaches Redis: short timeouts, no retries, behind a circuit breaker.
 
-Redis is a cache and an index, never the source of truth, so a slow or dead Redis must cost a request
-at most one short timeout, and nothing at all once the breaker has opened.
+Redis is a cache and an index, never the source of truth, so a slow or dead Redis may cost a request
+one short, bounded wait (REDIS_TIMEOUT per round trip, twice that at most in all), and nothing at all
+once the breaker has opened.
 """
 
 from collections.abc import Awaitable, Callable
@@ -51,10 +52,10 @@ class RedisGate:
     def key(self, *parts: object) -> str:
         return self.prefix + ":".join(str(p) for p in parts)
 
-    async def run(self, op: Callable[[redis.Redis], Awaitable[T]], timeout_s: float | None = None) -> T:
+    async def run(self, op: Callable[[redis.Redis], Awaitable[T]]) -> T:
         """Run `op` on the client through the breaker; raises CircuitOpen, TimeoutError or a RedisError."""
-        # the socket timeout bounds each round trip; this bounds the whole call (pool wait included)
-        return await self.breaker.call(lambda: op(self.client), 2 * (timeout_s or self.timeout_s))
+        # the socket timeout bounds each round trip; this bounds the whole call (connection handshake included)
+        return await self.breaker.call(lambda: op(self.client), 2 * self.timeout_s)
 
     async def ping(self) -> None:
         await self.run(lambda c: c.ping())

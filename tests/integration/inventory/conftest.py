@@ -12,7 +12,8 @@ import redis.asyncio as redis
 import inventory
 from inventory.projection import Projection
 from runtime.db import ensure_database, migrate
-from tests.integration.inventory.support import PrivateRedis, make_projection
+from tests.fault.redis_server import PrivateRedis
+from tests.integration.inventory.support import make_projection
 from tests.support.infra import Infra, drop_databases, run_id
 
 MIGRATIONS = Path(inventory.__file__).parent / "migrations"
@@ -90,4 +91,6 @@ async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
     server = PrivateRedis(tmp_path)
     await server.start()
     yield server
-    await server.kill()
+    if server.proc and server.proc.returncode is None:
+        server.thaw()
+    await server.stop()

@@ -1,16 +1,10 @@
-"""Helpers for the inventory integration tests: events, products, a private Redis, a projection."""
+"""Helpers for the inventory integration tests: events, products, a projection on a given Redis."""
 
-import asyncio
-import os
-import signal
-import socket
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
-import redis.asyncio as redis
 
 from events import PaymentApproved, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingScheduledPayload
@@ -20,7 +14,6 @@ from inventory.expiry_index import ExpiryIndex
 from inventory.projection import Projection
 from inventory.redis_gate import RedisGate, connect
 from runtime.unit_of_work import UnitOfWork
-from tests.support.wait import eventually
 
 
 def make_projection(url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5) -> Projection:
@@ -56,56 +49,3 @@ async def new_products(pool: asyncpg.Pool, units: dict[UUID, int] | int, count: 
     async with pool.acquire() as conn:
         await repository.create_products_if_missing(conn, {p: (f"it {p}", q) for p, q in wanted.items()}, "test")
     return list(wanted)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server on a free port, no persistence: stop() loses its data, as a crashed cache would."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port, self.workdir = _free_port(), workdir
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "no",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )
-        client = redis.from_url(self.url, socket_timeout=1)
-
-        async def up() -> bool:
-            try:
-                return await client.ping()
-            except redis.RedisError:
-                return False
-        try:
-            await eventually(up, 10, 0.05, f"private redis on {self.port} up")
-        finally:
-            await client.aclose()
-
-    def freeze(self) -> None:
-        os.kill(self.proc.pid, signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        os.kill(self.proc.pid, signal.SIGCONT)
-
-    async def pause(self, ms: int) -> None:
-        """CLIENT PAUSE: the server answers no command for `ms` (it stays up and accepts connections)."""
-        client = redis.from_url(self.url, socket_timeout=1)
-        try:
-            await client.execute_command("CLIENT", "PAUSE", ms, "ALL")
-        finally:
-            await client.aclose()
-
-    async def kill(self) -> None:
-        if self.proc and self.proc.returncode is None:
-            self.thaw()
-            self.proc.kill()
-            await self.proc.wait()

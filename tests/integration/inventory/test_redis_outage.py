@@ -18,7 +18,8 @@ from inventory.reconcile import reconcile, run_reconciler
 from inventory.settings import InventorySettings
 from runtime.breaker import OPEN
 from runtime.unit_of_work import UnitOfWork
-from tests.integration.inventory.support import PrivateRedis, approved, deliver, new_products
+from tests.fault.redis_server import PrivateRedis
+from tests.integration.inventory.support import approved, deliver, new_products
 from tests.support.wait import eventually
 
 TIMEOUT_S = 0.05
@@ -56,7 +57,7 @@ async def _outage(kind: str, server: PrivateRedis) -> Callable[[], Awaitable[Non
     if kind == "pause":
         await server.pause(2500)
         return nothing
-    await server.kill()  # stopped; it comes back empty (no persistence)
+    await server.stop()  # killed; it comes back empty (no persistence)
     return server.start
 
 

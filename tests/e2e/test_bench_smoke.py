@@ -1,0 +1,44 @@
+"""The benchmark still runs end to end (a few orders on an isolated stack) and reports every field,
+so `make bench` cannot rot. It asserts what a run produced, never how fast it was."""
+
+import pytest
+
+from bench import scenarios
+from bench.run import run_bench
+from bench.target import Target
+
+pytestmark = pytest.mark.e2e
+
+FIELDS = {
+    "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes",
+    "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors",
+}
+
+
+def assert_well_formed(result: dict) -> None:
+    assert FIELDS <= set(result), sorted(FIELDS - set(result))
+    assert set(result["latency_ms"]) == {"p50", "p95", "p99", "max"}
+    assert set(result["post_latency_ms"]) == {"p50", "p99", "max"}
+    assert result["latency_ms"]["p50"] > 0 and result["post_latency_ms"]["p50"] > 0
+    assert result["bounds"]["publish_confirm_per_s"] > 0 and result["bounds"]["hop_per_s"] > 0
+    assert result["bounds"]["deliveries_per_saga"] == 8
+    assert result["post_errors"]["count"] == 0, result["post_errors"]
+    assert result["not_terminal"] == 0
+    assert result["checker"]["violations"] == 0, result["checker"]
+    assert result["checker"]["quiet_error"] is None
+
+
+async def test_spread_confirms_every_order_at_an_offered_rate(stack):
+    result = await run_bench(Target.of_stack(stack), "spread", orders=12, rate=40, seed=6, bound_messages=60)
+    assert_well_formed(result)
+    assert result["outcomes"] == {"CONFIRMED": 12}
+    assert result["confirmed_per_s"] > 0 and result["ratio_to_hop_bound"] > 0
+
+
+async def test_mixed_reaches_every_kind_of_outcome(stack):
+    orders, seed = 40, 1
+    assert set(scenarios.build("mixed", orders, seed).kinds) == set(scenarios.OUTCOME)  # every kind drawn
+    result = await run_bench(Target.of_stack(stack), "mixed", orders, concurrency=8, seed=seed, bound_messages=60)
+    assert_well_formed(result)
+    assert set(result["expected_outcomes"]) == {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
+    assert result["outcomes"] == result["expected_outcomes"]
