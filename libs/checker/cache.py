@@ -3,13 +3,10 @@
 import redis.asyncio as redis
 
 from checker.targets import Targets
+from inventory.cache import cached_available  # the cache's own reader: one definition of its keys
 
 
 async def cache_drift(targets: Targets, inv: dict) -> list:
-    try:
-        from inventory.cache import cached_available  # the cache's own reader: one definition of its keys
-    except ImportError:  # TEMPORARY while the inventory cache is being built (issue 3)
-        return []
 
     client = redis.from_url(targets.redis_url, socket_timeout=5)
     try:

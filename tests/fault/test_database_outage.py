@@ -20,12 +20,20 @@ from tests.fault.readers import Readers
 from tests.support.checks import assert_clean
 from tests.support.client import order_body
 from tests.support.stock import new_product
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
 
+async def _answers(http, url: str) -> bool:
+    async with http.get(url) as r:
+        return r.status == 200
+
+
 async def _finish(stack, orders: Orders, readers: Readers, task, figures: Figures, restored: float, faults: int):
     await orders.settled(120)
+    for url in readers.urls:  # the pools healed: every read answers again
+        await eventually(lambda url=url: _answers(readers.http, url), 30, 0.1, f"{url} answering 200")
     await readers.stop(task)
     assert not readers.bad, f"a request failed with a 5xx other than 503: {readers.bad[:3]}"
     await assert_clean(stack)

@@ -1,0 +1,23 @@
+# The benchmark (bench/, README "Performance"). Included from the Makefile; keeps its default goal.
+_bench_mk_default_goal := $(.DEFAULT_GOAL)
+
+ORDERS ?= 2000
+RATE ?= 0
+CONCURRENCY ?= 32
+SCENARIO ?= spread
+ISOLATED ?=
+
+.PHONY: bench bench-bounds
+
+## bench: drive the `make up` system with ORDERS orders (SCENARIO=spread|hot|mixed) at RATE orders/s
+## (0 = closed loop at CONCURRENCY), wait until every order is terminal, run the checker and write
+## bench/results/latest.json. ISOLATED=1 runs on a fresh stack of its own instead.
+bench: venv
+	$(VENV)/bin/python -m bench.run --scenario $(SCENARIO) --orders $(ORDERS) --rate $(RATE) \
+		--concurrency $(CONCURRENCY) $(if $(ISOLATED),--isolated)
+
+## bench-bounds: the machine's bare publish-confirm and hop rates alone
+bench-bounds: venv
+	$(VENV)/bin/python -m bench.bounds
+
+.DEFAULT_GOAL := $(_bench_mk_default_goal)
