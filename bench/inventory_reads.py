@@ -26,9 +26,9 @@ import asyncpg
 from bench.stats import summary
 from inventory import availability, queries
 from inventory.reconcile import reconcile
-from tests.fault.redis_server import PrivateRedis
 from tests.integration.inventory.support import make_projection
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from tests.support.redis_server import PrivateRedis
 from tests.support.supervisor import Stack, free_port
 from tests.support.wait import eventually
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
-import redis.asyncio as redis
 
 from tests.support.client import Api
+from tests.support.databases import delete_redis_keys
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from tests.support.supervisor import Stack
 
@@ -40,11 +40,7 @@ async def isolated_stack(infra: Infra, env: dict[str, str] | None = None, start:
         await stack.stop_all()
         await delete_vhost(infra, vhost)
         await drop_databases(infra, f"saga_{rid}_")
-        r = redis.from_url(infra.redis_url)
-        keys = [k async for k in r.scan_iter(match=f"{stack.redis_prefix}*")]
-        if keys:
-            await r.delete(*keys)
-        await r.aclose()
+        await delete_redis_keys(stack.targets.redis_url, stack.redis_prefix)
 
 
 @pytest_asyncio.fixture

@@ -12,6 +12,7 @@ from events import Event
 from messaging.outbox import write_outbox
 
 log = logging.getLogger(__name__)
+ACQUIRE_TIMEOUT_S = 5.0  # an exhausted pool is an error (503, or a retry), not an endless wait
 
 
 class UnitOfWork:
@@ -29,7 +30,7 @@ class UnitOfWork:
         self.committed = False
 
     async def __aenter__(self) -> Self:
-        self.conn: asyncpg.Connection = await self._pool.acquire()
+        self.conn: asyncpg.Connection = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S)
         self._tx = self.conn.transaction()
         try:
             await self._tx.start()

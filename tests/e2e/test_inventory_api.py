@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.fault.redis_server import PrivateRedis
 from tests.support.checks import assert_clean
 from tests.support.client import Api
+from tests.support.redis_server import PrivateRedis
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e

@@ -21,8 +21,8 @@ from tests.fault.figures import Figures
 from tests.fault.load import Waves
 from tests.fault.orders import Orders
 from tests.fault.readers import Readers
-from tests.fault.redis_server import PrivateRedis
 from tests.support.checks import assert_clean
+from tests.support.redis_server import PrivateRedis
 from tests.support.supervisor import Stack
 from tests.support.wait import eventually
 

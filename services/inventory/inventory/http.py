@@ -11,7 +11,7 @@ from inventory.schemas import ChangeStock, SetStock
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
 from runtime.service import POOL
-from runtime.unit_of_work import UnitOfWork
+from runtime.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
 
 MAX_BULK = 100
 MAX_PAGE = 200
@@ -96,7 +96,7 @@ async def get_movements(request: web.Request) -> web.Response:
         raise _invalid("limit", f"limit must be an integer from 1 to {MAX_PAGE}")
     if cursor is not None and not (cursor.isdigit() and len(cursor) < 19):
         raise _invalid("cursor", "use next_cursor from a previous page")
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         if not await queries.product_exists(conn, product_id):
             raise ApiError(404, "not_found", "no such product")
         rows = await queries.movements(conn, product_id, int(cursor) if cursor else None, int(limit))

@@ -12,7 +12,7 @@ from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
 from runtime.service import POOL, RELAY
-from runtime.unit_of_work import UnitOfWork
+from runtime.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
 
 MAX_PAGE = 100
 
@@ -58,7 +58,7 @@ async def get_order(request: web.Request) -> web.Response:
         order_id = UUID(request.match_info["order_id"])
     except ValueError:
         raise ApiError(404, "not_found", "no such order") from None
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         order = await repository.get_order(conn, order_id)
     if order is None:
         raise ApiError(404, "not_found", "no such order")
@@ -88,7 +88,7 @@ async def list_orders(request: web.Request) -> web.Response:
         except ValueError:
             raise ApiError(422, "validation_failed", "invalid cursor",
                            [{"field": "cursor", "message": "use next_cursor from a previous page"}]) from None
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         rows = await repository.list_orders(conn, status, limit, after)
     next_cursor = repository.encode_cursor(rows[-1]["created_at"], rows[-1]["order_id"]) if len(rows) == limit else None
     return json_response({"orders": [dict(r) for r in rows], "next_cursor": next_cursor})

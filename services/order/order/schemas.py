@@ -2,24 +2,26 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from events.types import CENT
 from order.domain import STATUSES
 
 PaymentMethod = Literal["credit_card", "debit_card", "pix", "bank_transfer"]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+PRICE_SCHEMA = {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000, "multipleOf": 0.01,
+                "description": "price per unit, a number with at most two decimals"}
 
 
 class OrderItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product_id: UUID
     quantity: int = Field(strict=True, ge=1, le=10_000)
-    unit_price: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2,
-                                description="price per unit, a number with at most two decimals")
+    unit_price: Annotated[Decimal, WithJsonSchema(PRICE_SCHEMA)] = Field(
+        gt=0, le=1_000_000, max_digits=9, decimal_places=2, multiple_of=CENT)
 
     @field_validator("unit_price")
     @classmethod

@@ -1,49 +1,32 @@
 """Each inventory integration test gets its own database (cloned from a template migrated once), its own
 Redis key prefix on the shared Redis, and, when it needs to stop or freeze Redis, a private redis-server."""
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
 import pytest_asyncio
-import redis.asyncio as redis
 
 import inventory
 from inventory.projection import Projection
-from runtime.db import ensure_database, migrate
-from tests.fault.redis_server import PrivateRedis
 from tests.integration.inventory.support import make_projection
-from tests.support.infra import Infra, drop_databases, run_id
+from tests.support.databases import cloned_database, delete_redis_keys, template_database
+from tests.support.infra import Infra, run_id
+from tests.support.redis_server import PrivateRedis
 
 MIGRATIONS = Path(inventory.__file__).parent / "migrations"
 
 
-async def _admin(infra: Infra, sql: str, *args: object) -> None:
-    conn = await asyncpg.connect(infra.pg_url, timeout=10)
-    try:
-        await conn.execute(sql, *args)
-    finally:
-        await conn.close()
-
-
 @pytest_asyncio.fixture(scope="session")
 async def inventory_template(infra: Infra) -> AsyncIterator[str]:
-    name = f"invtpl_{run_id()}"
-    url = infra.database_url(name)
-    await ensure_database(url)
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
-    await _admin(infra, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-    yield name
-    await drop_databases(infra, name)
+    async with template_database(infra, "invtpl", MIGRATIONS) as name:
+        yield name
 
 
 @pytest_asyncio.fixture
 async def db_url(infra: Infra, inventory_template: str) -> AsyncIterator[str]:
-    name = f"inv_{run_id()}"
-    await _admin(infra, f'CREATE DATABASE "{name}" TEMPLATE "{inventory_template}"')
-    yield infra.database_url(name)
-    await drop_databases(infra, name)
+    async with cloned_database(infra, inventory_template, "inv") as url:
+        yield url
 
 
 @pytest_asyncio.fixture
@@ -60,11 +43,7 @@ async def prefix(infra: Infra) -> AsyncIterator[str]:
     """A key prefix of this test's own on the shared Redis; its keys are deleted afterwards."""
     p = f"it-{run_id()}:inventory:"
     yield p
-    client = redis.from_url(infra.redis_url)
-    keys = [k async for k in client.scan_iter(match=f"{p}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    await delete_redis_keys(infra.redis_url, p)
 
 
 @pytest_asyncio.fixture

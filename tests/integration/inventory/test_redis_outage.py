@@ -18,8 +18,8 @@ from inventory.reconcile import reconcile, run_reconciler
 from inventory.settings import InventorySettings
 from runtime.breaker import OPEN
 from runtime.unit_of_work import UnitOfWork
-from tests.fault.redis_server import PrivateRedis
 from tests.integration.inventory.support import approved, deliver, new_products
+from tests.support.redis_server import PrivateRedis
 from tests.support.wait import eventually
 
 TIMEOUT_S = 0.05

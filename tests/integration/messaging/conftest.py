@@ -1,7 +1,6 @@
 """Each messaging test gets its own RabbitMQ vhost (the whole topology declared in it) and its own
 database, cloned from a template migrated once with the messaging tables plus a tiny `effects` table."""
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -13,40 +12,24 @@ from aio_pika.abc import AbstractRobustConnection
 from messaging.consumer import Consumer
 from messaging.publisher import Publisher
 from messaging.topology import declare_topology
-from runtime.db import ensure_database, migrate
 from tests.integration.messaging.recorder import Recorder
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from tests.support.databases import cloned_database, template_database
+from tests.support.infra import Infra, create_vhost, delete_vhost, run_id
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE = "shipping"  # a real consumer name: Consumer.start() checks the handlers against its subscriptions
 
 
-async def _admin(infra: Infra, sql: str, *args: object) -> None:
-    conn = await asyncpg.connect(infra.pg_url, timeout=10)
-    try:
-        await conn.execute(sql, *args)
-    finally:
-        await conn.close()
-
-
 @pytest_asyncio.fixture(scope="session")
 async def template_db(infra: Infra) -> AsyncIterator[str]:
-    name = f"msgtpl_{run_id()}"
-    url = infra.database_url(name)
-    await ensure_database(url)
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
-    # CREATE DATABASE ... TEMPLATE needs the template to have no sessions (yoyo may keep one open)
-    await _admin(infra, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-    yield name
-    await drop_databases(infra, name)
+    async with template_database(infra, "msgtpl", MIGRATIONS) as name:
+        yield name
 
 
 @pytest_asyncio.fixture
 async def db_url(infra: Infra, template_db: str) -> AsyncIterator[str]:
-    name = f"msg_{run_id()}"
-    await _admin(infra, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield infra.database_url(name)
-    await drop_databases(infra, name)
+    async with cloned_database(infra, template_db, "msg") as url:
+        yield url
 
 
 @pytest_asyncio.fixture
