@@ -23,7 +23,8 @@ ALL_QUEUES = MAIN_QUEUES | RETRY_QUEUES | DLQS
 
 
 def consumers(rows: Rows, queue: str) -> int:
-    return int(rows.get(queue, {}).get("Consumers") or 0)
+    shown = rows.get(queue, {}).get("Consumers") or ""
+    return int(shown) if shown.isdigit() else 0  # "?" until the UI has its first statistics
 
 
 def shown(rows: Rows) -> bool:
