@@ -14,6 +14,7 @@ import uuid
 
 import aio_pika
 import asyncpg
+import uvloop
 
 from runtime.settings import ServiceSettings
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases
@@ -97,7 +98,7 @@ async def measure(infra: Infra, publishes: int = 3000, hops: int = 1500, rounds:
 
 
 def main() -> None:
-    print(json.dumps(asyncio.run(measure(Infra.from_env())), indent=2))
+    print(json.dumps(uvloop.run(measure(Infra.from_env())), indent=2))
 
 
 if __name__ == "__main__":

@@ -3,30 +3,42 @@
 import asyncio
 import time
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import aiohttp
+
+RETRIES = 3            # a 503 (overload sheds requests) or a lost connection is retried, as a client would
+RETRY_BACKOFF_S = 0.2  # doubled each time
 
 
 @dataclass(frozen=True)
 class Sent:
-    order_id: UUID | None   # None when the POST failed
-    sent_at: float          # wall clock (time.time()) just before the request; the server shares the clock
-    post_ms: float
+    order_id: UUID | None   # None when the POST failed, retries included
+    sent_at: float          # wall clock (time.time()) before the first attempt; the server shares the clock
+    post_ms: float          # first attempt sent -> last answer received
+    retries: int = 0
     error: str | None = None
 
 
 async def _post(http: aiohttp.ClientSession, url: str, body: bytes) -> Sent:
+    """One order, with an Idempotency-Key so that retrying can never place it twice."""
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid4())}
     sent_at, started = time.time(), time.perf_counter()
-    try:
-        async with http.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
-            payload = await r.json() if r.status == 201 else await r.text()
-        ms = (time.perf_counter() - started) * 1000
-        if r.status != 201:
-            return Sent(None, sent_at, ms, f"{r.status}: {str(payload)[:200]}")
-        return Sent(UUID(payload["order_id"]), sent_at, ms)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return Sent(None, sent_at, (time.perf_counter() - started) * 1000, repr(exc))
+    error = None
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            await asyncio.sleep(RETRY_BACKOFF_S * 2 ** (attempt - 1))
+        try:
+            async with http.post(url, data=body, headers=headers) as r:
+                payload = await r.json() if r.status == 201 else await r.text()
+            if r.status == 201:
+                return Sent(UUID(payload["order_id"]), sent_at, (time.perf_counter() - started) * 1000, attempt)
+            error = f"{r.status}: {str(payload)[:200]}"
+            if r.status != 503:
+                break
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            error = repr(exc)
+    return Sent(None, sent_at, (time.perf_counter() - started) * 1000, attempt, error)
 
 
 async def drive(order_url: str, bodies: list[bytes], rate: float, concurrency: int) -> list[Sent]:

@@ -55,6 +55,7 @@ def build_report(
         "expected_outcomes": run.plan.expected,
         "outcomes_as_expected": dict(outcomes) == run.plan.expected,
         "post_errors": {"count": len(errors), "first": errors[:5]},
+        "post_retries": sum(s.retries for s in run.sent),
         "not_terminal": run.not_terminal,
         "checker": check,
         "bounds": {**bounds, "deliveries_per_saga": DELIVERIES_PER_SAGA},

@@ -4,7 +4,6 @@
 """
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -13,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import uvloop
 
 import checker
 from bench import bounds, collect, load, scenarios
@@ -42,8 +42,11 @@ async def run_bench(
     timeout = max(60.0, orders / 20)
     not_terminal = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
     run = Run(plan, sent, await collect.outcomes(target.database_urls["order"], ids), started, posted, not_terminal)
-    params = {"scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
-              "order_url": target.order_url, "seeded_through": seeded, "started_at": datetime.fromtimestamp(started, UTC).isoformat()}
+    params = {
+        "scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
+        "order_url": target.order_url, "seeded_through": seeded,
+        "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
+    }
     machine = {"cpus": os.cpu_count(), "loadavg_1m_before": loadavg}
     return build_report(run, params, machine, await _check(target, timeout), measured_bounds)
 
@@ -93,7 +96,11 @@ def main(argv: list[str] | None = None) -> None:
                    help="start a fresh isolated stack (own databases, vhost, ports) instead of using `make up`'s")
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     a = p.parse_args(argv)
-    result = asyncio.run(_main(a))
+    result = uvloop.run(_main(a))  # the services' event loop; the load generator costs less CPU with it
+    result["parameters"]["command"] = (
+        f"make bench SCENARIO={a.scenario} ORDERS={a.orders} RATE={a.rate:g} CONCURRENCY={a.concurrency}"
+        + (" ISOLATED=1" if a.isolated else "")
+    )
     text = json.dumps(result, indent=2)
     a.output.parent.mkdir(parents=True, exist_ok=True)
     a.output.write_text(text + "\n")

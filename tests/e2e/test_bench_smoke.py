@@ -10,7 +10,7 @@ from bench.target import Target
 pytestmark = pytest.mark.e2e
 
 FIELDS = {
-    "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes",
+    "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes", "post_retries",
     "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors",
 }
 
