@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
+source scripts/ports.sh
 if [ -f var/services.pid ] && kill -0 "$(cat var/services.pid)" 2>/dev/null; then
   echo "services already running (pid $(cat var/services.pid)); 'make down' first to restart"
 else
+  taken=$(listener_pids | paste -sd, -)
+  if [ -n "$taken" ]; then
+    echo "ports ${PORTS[*]} are taken by:"; ps -o pid=,args= -p "$taken"
+    echo "stop those processes ('make down' stops leftovers of an earlier 'make up') and try again"
+    exit 1
+  fi
   .venv/bin/python -m inventory.seed
   nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
   echo $! >var/services.pid
@@ -20,6 +27,7 @@ for port in 3001 3002 3003 3004; do
     sleep 0.3
   done
 done
+kill -0 "$(cat var/services.pid)" 2>/dev/null || { echo "services exited; see var/services.log"; exit 1; }
 cat <<TXT
 
   The order pipeline is up.

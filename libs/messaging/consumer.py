@@ -57,7 +57,7 @@ class Consumer:
         self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
         service: str, handlers: dict[str, Handler], *, prefetch: int, max_attempts: int,
         retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[], None] | None = None, concurrency: int = 8,
     ) -> None:
         self._connection, self._pool, self._publisher = connection, pool, publisher
         self._service, self._handlers = service, handlers
@@ -65,6 +65,9 @@ class Consumer:
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
         self._consumers: list[tuple[object, str]] = []
+        # at most this many handlers hold a pooled connection at once, so deliveries never starve the
+        # HTTP requests and the outbox relay that share the pool (prefetch is per queue, not per service)
+        self._slots = asyncio.Semaphore(concurrency)
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -113,7 +116,7 @@ class Consumer:
         with log_context(event.order_id, event.event_id):
             started = time.perf_counter()
             try:
-                async with asyncio.timeout(self._handler_timeout_s):
+                async with self._slots, asyncio.timeout(self._handler_timeout_s):
                     fresh = await self._apply(handler, b, event)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"

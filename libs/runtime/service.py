@@ -93,6 +93,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[No
         prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
         queue_type=s.queue_type, on_commit=app[RELAY].wake,
+        concurrency=max(1, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
     )
     await consumer.start()
     log.info("consuming", extra={"service": spec.name})

@@ -1,0 +1,9 @@
+# Sourced by up.sh and down.sh: the services' ports and who listens on them.
+PORTS=(3001 3002 3003 3004)
+
+listener_pids() {  # the pids listening on any of the services' ports
+  local port
+  for port in "${PORTS[@]}"; do
+    ss -ltnpH "sport = :$port" 2>/dev/null | { grep -o "pid=[0-9]*" || true; } | cut -d= -f2
+  done | sort -u
+}
