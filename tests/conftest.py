@@ -12,6 +12,7 @@ import pytest_asyncio
 from tests.support.client import Api
 from tests.support.databases import delete_redis_keys
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from tests.support.redis_server import PrivateRedis
 from tests.support.supervisor import Stack
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs"))
@@ -57,6 +58,17 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
     """One isolated stack shared by the tests of a module."""
     async with isolated_stack(infra, {"SHIPPING_MAX_UNITS": "50"}) as s:
         yield s
+
+
+@pytest_asyncio.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
+    """A redis-server of this test's own, free to be stopped, paused or frozen (SIGSTOP)."""
+    server = PrivateRedis(tmp_path)
+    await server.start()
+    yield server
+    if server.proc and server.proc.returncode is None:
+        server.thaw()
+    await server.stop()
 
 
 @pytest_asyncio.fixture

@@ -6,7 +6,6 @@ stop consuming and finish in-flight handlers, flush the outbox, close the broker
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
 from runtime.logs import configure_logging
 from runtime.settings import ServiceSettings
+from runtime.tasks import background
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,8 @@ async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]
         app[POOL], s.database_url, app[PUBLISHER], spec.name, s.outbox_batch_size,
         s.outbox_poll_interval_s, s.outbox_retention.total_seconds(),
     )
-    task = asyncio.create_task(app[RELAY].run(), name="outbox-relay")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with background(app[RELAY].run(), "outbox-relay"):
+        yield
     try:
         async with asyncio.timeout(s.shutdown_timeout_s):
             await app[RELAY].flush()

@@ -2,14 +2,11 @@
 (one product or many), read the movements ledger, and get clear 4xx answers for bad input."""
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from tests.support.checks import assert_clean
 from tests.support.client import Api
@@ -183,14 +180,6 @@ async def test_orders_move_the_availability_the_api_shows(stack, inv: Inventory,
     await assert_clean(stack)
 
 
-@pytest_asyncio.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    await server.start()
-    yield server
-    if server.proc and server.proc.returncode is None:
-        server.thaw()
-    await server.stop()
 
 
 async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_and_the_cache_heals(

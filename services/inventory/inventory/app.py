@@ -1,8 +1,6 @@
 """Inventory service: reserves, commits, releases and expires stock; the stock admin and availability API."""
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
 from runtime.http import READINESS
 from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
+from runtime.tasks import background
 
 STARTUP_REBUILD_TIMEOUT_S = 30.0
 
@@ -30,17 +29,6 @@ def handlers(app: web.Application) -> dict:
         "shipping.scheduled": partial(commit_reservation, projection=projection),
         "shipping.failed": partial(release_reservation, projection=projection),
     }
-
-
-@contextlib.asynccontextmanager
-async def background(coro: Coroutine, name: str) -> AsyncIterator[None]:
-    task = asyncio.create_task(coro, name=name)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:

@@ -12,7 +12,6 @@ from inventory.projection import Projection
 from tests.integration.inventory.support import make_projection
 from tests.support.databases import cloned_database, delete_redis_keys, template_database
 from tests.support.infra import Infra, run_id
-from tests.support.redis_server import PrivateRedis
 
 MIGRATIONS = Path(inventory.__file__).parent / "migrations"
 
@@ -64,12 +63,3 @@ async def projection(projections: Callable[..., Projection]) -> Projection:
     return projections()
 
 
-@pytest_asyncio.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    """A redis-server of this test's own, free to be stopped, paused or frozen (SIGSTOP)."""
-    server = PrivateRedis(tmp_path)
-    await server.start()
-    yield server
-    if server.proc and server.proc.returncode is None:
-        server.thaw()
-    await server.stop()
