@@ -1,6 +1,6 @@
 """Prometheus metrics, defined once for all services."""
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
 EVENTS_CONSUMED = Counter(
     "saga_events_consumed_total", "Messages taken from a queue, by outcome", ["queue", "outcome"]
@@ -23,4 +23,3 @@ HTTP_SECONDS = Histogram(
     "http_request_seconds", "HTTP request time", ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
-CACHE_DRIFT = Gauge("inventory_cache_drift_products", "Products whose Redis entry differed at reconciliation")

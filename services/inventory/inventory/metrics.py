@@ -1,11 +1,6 @@
-"""Inventory's own Prometheus metrics (the cache drift gauge is shared in runtime.metrics)."""
+"""Inventory's own Prometheus metrics."""
 
 from prometheus_client import Counter, Gauge
-
-from runtime.metrics import CACHE_DRIFT
-
-__all__ = ["AVAILABILITY_READS", "CACHE_DRIFT", "CACHE_WRITES", "REDIS_CIRCUIT", "RESERVATIONS_EXPIRED",
-           "SWEEPS"]
 
 AVAILABILITY_READS = Counter(
     "inventory_availability_reads_total", "Products read through the availability API, by source",
@@ -14,6 +9,9 @@ AVAILABILITY_READS = Counter(
 CACHE_WRITES = Counter(
     "inventory_cache_writes_total", "Availability cache writes after a committed change, by outcome",
     ["outcome"],  # written | stale | failed | skipped
+)
+CACHE_DRIFT = Gauge(
+    "inventory_cache_drift_products", "Products whose Redis entry differed at the last reconciliation"
 )
 REDIS_CIRCUIT = Gauge("inventory_redis_circuit_open", "1 while the Redis circuit breaker is open or probing")
 RESERVATIONS_EXPIRED = Counter("inventory_reservations_expired_total", "Reservations expired by the sweeper")
