@@ -1,10 +1,16 @@
-"""Consume events: one transaction per message with an inbox row, ack after commit, retry, DLQ.
+"""Consume events: batches of deliveries, each batch one transaction with its inbox rows, ack after
+commit, retry, DLQ.
 
-- the event id goes into `idempotency_keys` in the handler's transaction: a redelivery is acked with
-  no second effect;
-- a failing handler is retried with backoff through `<queue>.retry`, its attempts counted in our own
-  `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a PermanentError or a message that
-  does not parse, it goes to `<queue>.dlq` with the error attached;
+- deliveries wait in a local queue; each of `workers` tasks takes all that are there (up to
+  `batch_size`) and applies them in one transaction: one BEGIN/COMMIT, one inbox insert and one outbox
+  insert for the lot, so a busy service pays per batch what it paid per message (batch.py says how
+  batches avoid deadlocking each other);
+- the event ids go into `idempotency_keys` in that transaction: a redelivery is acked with no second
+  effect;
+- if a batch fails it is rolled back and its messages are applied one at a time, so one bad message
+  never holds back the others; a failing message is retried with backoff through `<queue>.retry`, its
+  attempts counted in our own `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a
+  PermanentError or a message that does not parse, it goes to `<queue>.dlq` with the error attached;
 - every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost.
 """
 
@@ -12,14 +18,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from uuid import UUID
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from events import Event, InvalidEvent, decode
+from messaging.batch import BatchHandler, Handler, one_by_one
 from messaging.errors import PermanentError
 from messaging.publisher import Publisher
 from messaging.topology import Binding, bindings_of, declare_queue
@@ -36,7 +46,6 @@ ATTEMPT_HEADER = "x-attempt"
 UNAVAILABLE_HEADER = "x-unavailable"
 MAX_UNAVAILABLE_DELAY_MS = 5_000
 MAX_UNAVAILABLE_RETRIES = 400
-Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:
@@ -52,22 +61,42 @@ def _unavailable(message: AbstractIncomingMessage) -> int:
     return value if isinstance(value, int) else 0
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity
+class Delivery:
+    binding: Binding
+    message: AbstractIncomingMessage
+    event: Event
+
+
+def _first_of_each(batch: list[Delivery]) -> list[Delivery]:
+    """One delivery per event id (a duplicate in the same batch is acked with the first)."""
+    seen: dict[UUID, Delivery] = {}
+    for d in batch:
+        seen.setdefault(d.event.event_id, d)
+    return list(seen.values())
+
+
 class Consumer:
     def __init__(
         self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
         service: str, handlers: dict[str, Handler], *, prefetch: int, max_attempts: int,
         retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
-        on_commit: Callable[[], None] | None = None, concurrency: int = 8,
+        on_commit: Callable[[], None] | None = None, batch_handler: BatchHandler | None = None,
+        workers: int = 2, batch_size: int = 50,
     ) -> None:
         self._connection, self._pool, self._publisher = connection, pool, publisher
         self._service, self._handlers = service, handlers
+        self._apply_events = batch_handler or one_by_one(handlers)
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
         self._consumers: list[tuple[object, str]] = []
-        # at most this many handlers hold a pooled connection at once, so deliveries never starve the
-        # HTTP requests and the outbox relay that share the pool (prefetch is per queue, not per service)
-        self._slots = asyncio.Semaphore(concurrency)
+        # each worker holds at most one pooled connection, so deliveries never starve the HTTP requests
+        # and the outbox relay that share the pool
+        self._workers, self._batch_size = max(1, workers), max(1, batch_size)
+        self._tasks: list[asyncio.Task] = []
+        self._pending: deque[Delivery] = deque()
+        self._arrived = asyncio.Event()
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -77,11 +106,12 @@ class Consumer:
         missing = {b.event_type for b in bindings} ^ set(self._handlers)
         if missing:
             raise RuntimeError(f"{self._service}: handlers and subscriptions differ on {sorted(missing)}")
+        self._tasks = [asyncio.create_task(self._work(), name=f"consumer-{i}") for i in range(self._workers)]
         self._channel = await self._connection.channel()
         await self._channel.set_qos(prefetch_count=self._prefetch)
         for b in bindings:
             queue = await declare_queue(self._channel, b, self._queue_type)
-            tag = await queue.consume(partial(self._on_message, b, self._handlers[b.event_type]))
+            tag = await queue.consume(partial(self._on_message, b))
             self._consumers.append((queue, tag))
 
     async def stop(self, timeout_s: float) -> None:
@@ -91,66 +121,119 @@ class Consumer:
                 await queue.cancel(tag)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout_s)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self._channel.close()
 
-    async def _on_message(self, b: Binding, handler: Handler, message: AbstractIncomingMessage) -> None:
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            await self._process(b, handler, message)
-        except Exception:  # the channel died under us: the broker redelivers, the inbox dedups
-            log.exception("message left unacked; the broker will redeliver it", extra={"queue": b.queue})
-        finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
+    def _track(self, n: int) -> None:
+        self._inflight += n
+        if self._inflight == 0:
+            self._idle.set()
+        else:
+            self._idle.clear()
 
-    async def _process(self, b: Binding, handler: Handler, message: AbstractIncomingMessage) -> None:
-        attempt = _attempt(message)
+    async def _on_message(self, b: Binding, message: AbstractIncomingMessage) -> None:
         try:
             event = decode(message.body, b.event_type)
         except InvalidEvent as exc:
-            await self._dead_letter(b, message, f"invalid event: {exc}", attempt, "invalid")
-            return
-        with log_context(event.order_id, event.event_id):
-            started = time.perf_counter()
+            self._track(1)
             try:
-                async with self._slots, asyncio.timeout(self._handler_timeout_s):
-                    fresh = await self._apply(handler, b, event)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                waits = _unavailable(message)
-                if isinstance(exc, DB_UNAVAILABLE) and waits < MAX_UNAVAILABLE_RETRIES:
-                    log.warning("database unavailable, retrying later", extra={"queue": b.queue, "error": error})
-                    await self._retry(b, message, attempt, unavailable=waits + 1)
-                elif isinstance(exc, PermanentError) or attempt >= self._max_attempts:
-                    reason = "permanent" if isinstance(exc, PermanentError) else "attempts_exhausted"
-                    log.error("dead-lettering event", extra={"queue": b.queue, "error": error})
-                    await self._dead_letter(b, message, error, attempt, reason)
-                else:
-                    log.warning("handler failed, retrying", extra={"queue": b.queue, "error": error})
-                    await self._retry(b, message, attempt)
-                return
+                await self._dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
+            except Exception:  # the channel died under us: the broker redelivers
+                log.exception("message left unacked; the broker will redeliver it", extra={"queue": b.queue})
             finally:
-                metrics.HANDLER_SECONDS.labels(b.queue).observe(time.perf_counter() - started)
-            await fault_point(f"{self._service}.after_commit_before_ack")
-            await message.ack()
-            metrics.EVENTS_CONSUMED.labels(b.queue, "applied" if fresh else "duplicate").inc()
+                self._track(-1)
+            return
+        self._track(1)
+        self._pending.append(Delivery(b, message, event))
+        self._arrived.set()
 
-    async def _apply(self, handler: Handler, b: Binding, event: Event) -> bool:
+    async def _work(self) -> None:
+        while True:
+            while not self._pending:
+                self._arrived.clear()
+                await self._arrived.wait()
+            batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending)))]
+            try:
+                await self._run(batch)
+            except Exception:  # the channel died under us: the broker redelivers, the inbox dedups
+                log.exception("messages left unacked; the broker will redeliver them", extra={"size": len(batch)})
+            finally:
+                self._track(-len(batch))
+
+    async def _run(self, batch: list[Delivery]) -> None:
+        """Apply a batch in one transaction and ack it; if it fails, apply its messages one at a time."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._handler_timeout_s):
+                fresh = await self._apply(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                await self._failed(batch[0], exc)
+                return
+            log.warning("batch failed, applying its messages one at a time",
+                        extra={"size": len(batch), "error": f"{type(exc).__name__}: {exc}"})
+            for d in batch:
+                try:
+                    await self._run([d])
+                except Exception:
+                    log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
+            return
+        finally:
+            elapsed = time.perf_counter() - started
+            for queue in {d.binding.queue for d in batch}:
+                metrics.HANDLER_SECONDS.labels(queue).observe(elapsed)
+        metrics.BATCH_SIZE.observe(len(batch))
+        await fault_point(f"{self._service}.after_commit_before_ack")
+        for d in batch:
+            await d.message.ack()
+            outcome = "applied" if d in fresh else "duplicate"
+            metrics.EVENTS_CONSUMED.labels(d.binding.queue, outcome).inc()
+
+    async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
+        """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
+        unique = _first_of_each(batch)
         async with UnitOfWork(self._pool, self._on_commit) as uow:
-            fresh = await uow.conn.fetchval(
+            rows = await uow.conn.fetch(
                 "INSERT INTO idempotency_keys (event_id, queue, event_type, order_id)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-                event.event_id, b.queue, event.event_type, event.order_id,
+                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) ORDER BY 1"
+                " ON CONFLICT DO NOTHING RETURNING event_id",
+                [d.event.event_id for d in unique], [d.binding.queue for d in unique],
+                [d.event.event_type for d in unique], [d.event.order_id for d in unique],
             )
+            claimed = {r["event_id"] for r in rows}
+            fresh = [d for d in unique if d.event.event_id in claimed]
+            for d in fresh:
+                await fault_point(f"{self._service}.handler", d.event.order_id)
             if fresh:
-                await fault_point(f"{self._service}.handler", event.order_id)
-                await handler(event, uow)
+                if len(batch) == 1:
+                    with log_context(batch[0].event.order_id, batch[0].event.event_id):
+                        await self._apply_events([d.event for d in fresh], uow)
+                else:
+                    await self._apply_events([d.event for d in fresh], uow)
             await fault_point(f"{self._service}.before_commit")
             await uow.commit()
-            return bool(fresh)
+        return set(fresh)
+
+    async def _failed(self, d: Delivery, exc: Exception) -> None:
+        """A message that failed on its own: retry it later, or give it to the DLQ."""
+        b, message = d.binding, d.message
+        attempt = _attempt(message)
+        error = f"{type(exc).__name__}: {exc}"
+        waits = _unavailable(message)
+        with log_context(d.event.order_id, d.event.event_id):
+            if isinstance(exc, DB_UNAVAILABLE) and waits < MAX_UNAVAILABLE_RETRIES:
+                log.warning("database unavailable, retrying later", extra={"queue": b.queue, "error": error})
+                await self._retry(b, message, attempt, unavailable=waits + 1)
+            elif isinstance(exc, PermanentError) or attempt >= self._max_attempts:
+                reason = "permanent" if isinstance(exc, PermanentError) else "attempts_exhausted"
+                log.error("dead-lettering event", extra={"queue": b.queue, "error": error})
+                await self._dead_letter(b, message, error, attempt, reason)
+            else:
+                log.warning("handler failed, retrying", extra={"queue": b.queue, "error": error})
+                await self._retry(b, message, attempt)
 
     async def _retry(
         self, b: Binding, message: AbstractIncomingMessage, attempt: int, unavailable: int | None = None

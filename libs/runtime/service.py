@@ -16,8 +16,9 @@ import uvloop
 from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
+from messaging.batch import BatchHandler, Handler
 from messaging.connection import connect
-from messaging.consumer import Consumer, Handler
+from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
 from messaging.topology import declare_topology
@@ -43,6 +44,8 @@ class ServiceSpec:
     migrations: Path
     handlers: Callable[[web.Application], dict[str, Handler]]
     setup: Callable[[web.Application], None] | None = None  # routes, extra contexts, readiness checks
+    # applies several events in one transaction; by default the handlers one by one (messaging.batch)
+    batch_handler: Callable[[web.Application], BatchHandler] | None = None
 
 
 async def _database(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
@@ -90,7 +93,9 @@ async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[No
         prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
         queue_type=s.queue_type, on_commit=app[RELAY].wake,
-        concurrency=max(1, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
+        batch_handler=spec.batch_handler(app) if spec.batch_handler else None,
+        workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
+        batch_size=s.consumer_batch_size,
     )
     await consumer.start()
     log.info("consuming", extra={"service": spec.name})

@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     # consuming
     max_delivery_attempts: int = 3
     prefetch_count: int = 64
+    consumer_workers: int = 2  # transactions applying deliveries at once, one pooled connection each
+    consumer_batch_size: int = 50  # most deliveries applied in one transaction
     retry_base_delay_ms: int = 200
     handler_timeout_s: float = 20.0
     queue_type: Literal["classic", "quorum"] = "classic"

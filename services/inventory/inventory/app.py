@@ -9,12 +9,13 @@ from aiohttp import web
 from inventory.cache import AvailabilityCache
 from inventory.expiry import run_sweeper
 from inventory.expiry_index import ExpiryIndex
-from inventory.handlers import commit_reservation, release_reservation, reserve_stock
+from inventory.handlers import commit_reservation, lock_batch, release_reservation, reserve_stock
 from inventory.http import add_routes
 from inventory.projection import PROJECTION, Projection
 from inventory.reconcile import run_reconciler, try_reconcile
 from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
+from messaging.batch import BatchHandler, one_by_one
 from runtime.http import READINESS
 from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 from runtime.tasks import background
@@ -29,6 +30,10 @@ def handlers(app: web.Application) -> dict:
         "shipping.scheduled": partial(commit_reservation, projection=projection),
         "shipping.failed": partial(release_reservation, projection=projection),
     }
+
+
+def batch_handler(app: web.Application) -> BatchHandler:
+    return one_by_one(handlers(app), lock=lock_batch)
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:
@@ -66,6 +71,7 @@ SPEC = ServiceSpec(
     settings_cls=InventorySettings,
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
+    batch_handler=batch_handler,
     setup=setup,
 )
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory import metrics, queries, reservation_repository, reservations
+from inventory import metrics, queries, repository, reservation_repository, reservations
 from inventory.projection import Projection
 from runtime.faults import fault_point
 from runtime.unit_of_work import UnitOfWork
@@ -30,6 +30,8 @@ async def sweep_once(
         due = await reservation_repository.claim_due(uow.conn, batch_size, candidates)
         if due:
             await fault_point("inventory.expire_claimed")  # tests: hold the claim while a commit arrives
+            # every product of the lot, in product id order, before any is moved: the global lock order
+            await repository.lock_products(uow.conn, sorted({p for r in due for p in r.quantities}))
         for r in due:
             await reservations.expire(uow, projection, r)
         await uow.commit()

@@ -4,6 +4,7 @@ shipping.failed. Redis is told only after the commit (the Projection); it never 
 from uuid import uuid4
 
 from events import (
+    Event,
     InventoryFailed,
     InventoryReserved,
     Line,
@@ -18,6 +19,16 @@ from inventory.settings import InventorySettings
 from messaging.errors import PermanentError
 from runtime.faults import fault_point
 from runtime.unit_of_work import UnitOfWork
+
+
+async def lock_batch(events: list[Event], uow: UnitOfWork) -> None:
+    """A batch's rows in the global lock order (reservation first, then products, as one event would):
+    the reservations it settles by order id, then every product it touches by product id."""
+    products = {i.product_id for e in events if isinstance(e, PaymentApproved) for i in e.payload.items}
+    settling = [e.order_id for e in events if not isinstance(e, PaymentApproved)]
+    if settling:
+        products |= await reservation_repository.lock_reservations(uow.conn, settling)
+    await repository.lock_products(uow.conn, sorted(products))
 
 
 async def reserve_stock(

@@ -47,22 +47,20 @@ async def move_stock(
     conn: asyncpg.Connection, kind: str, quantities: Mapping[UUID, int], *,
     order_id: UUID | None = None, reservation_id: UUID | None = None, reason: str | None = None,
 ) -> list[Snapshot]:
-    """Apply one kind of movement to locked products and write it to the ledger, in one statement each."""
+    """Apply one kind of movement to locked products and write it to the ledger, in one statement."""
     ids = sorted(quantities)
     qty = [quantities[p] for p in ids]
     d_hand, d_res, d_recv, d_comm = DELTAS[kind]
     rows = await conn.fetch(
-        "UPDATE products p SET on_hand = p.on_hand + d.q * $2, reserved = p.reserved + d.q * $3,"
+        "WITH d AS (SELECT * FROM unnest($1::uuid[], $6::bigint[]) AS d(product_id, q)),"
+        " ledger AS (INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
+        "  SELECT d.product_id, $7, d.q, $8, $9, $10 FROM d)"
+        " UPDATE products p SET on_hand = p.on_hand + d.q * $2, reserved = p.reserved + d.q * $3,"
         " received_total = p.received_total + d.q * $4, committed_total = p.committed_total + d.q * $5,"
         " version = p.version + 1, updated_at = now()"
-        " FROM unnest($1::uuid[], $6::bigint[]) AS d(product_id, q) WHERE p.product_id = d.product_id"
+        " FROM d WHERE p.product_id = d.product_id"
         " RETURNING p.product_id, p.on_hand, p.reserved, p.version",
-        ids, d_hand, d_res, d_recv, d_comm, qty,
-    )
-    await conn.execute(
-        "INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
-        " SELECT d.product_id, $2, d.q, $4, $5, $6 FROM unnest($1::uuid[], $3::bigint[]) AS d(product_id, q)",
-        ids, kind, qty, order_id, reservation_id, reason,
+        ids, d_hand, d_res, d_recv, d_comm, qty, kind, order_id, reservation_id, reason,
     )
     return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
 

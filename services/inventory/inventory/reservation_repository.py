@@ -12,17 +12,15 @@ import asyncpg
 async def create_reservation(
     conn: asyncpg.Connection, reservation_id: UUID, order_id: UUID, ttl_s: float, quantities: Mapping[UUID, int]
 ) -> datetime:
-    expires_at = await conn.fetchval(
-        "INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
-        " VALUES ($1, $2, 'ACTIVE', now() + make_interval(secs => $3)) RETURNING expires_at",
-        reservation_id, order_id, ttl_s,
+    """The reservation and its lines in one statement; returns when it expires."""
+    return await conn.fetchval(
+        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
+        "  VALUES ($1, $2, 'ACTIVE', now() + make_interval(secs => $3)) RETURNING expires_at),"
+        " i AS (INSERT INTO reservation_items (reservation_id, product_id, quantity)"
+        "  SELECT $1, d.product_id, d.q FROM unnest($4::uuid[], $5::bigint[]) AS d(product_id, q))"
+        " SELECT expires_at FROM r",
+        reservation_id, order_id, ttl_s, list(quantities), list(quantities.values()),
     )
-    await conn.execute(
-        "INSERT INTO reservation_items (reservation_id, product_id, quantity)"
-        " SELECT $1, d.product_id, d.q FROM unnest($2::uuid[], $3::bigint[]) AS d(product_id, q)",
-        reservation_id, list(quantities), list(quantities.values()),
-    )
-    return expires_at
 
 
 async def reservation_exists(conn: asyncpg.Connection, order_id: UUID) -> bool:
@@ -37,22 +35,34 @@ class Reservation:
     quantities: dict[UUID, int]
 
 
-async def _items(conn: asyncpg.Connection, reservation_id: UUID) -> dict[UUID, int]:
-    rows = await conn.fetch(
-        "SELECT product_id, quantity FROM reservation_items WHERE reservation_id = $1 ORDER BY product_id",
-        reservation_id,
-    )
-    return {r["product_id"]: r["quantity"] for r in rows}
+# a reservation row with its lines, product_id order
+_WITH_ITEMS = (
+    "SELECT r.reservation_id, r.order_id, r.status,"
+    " ARRAY(SELECT array[i.product_id::text, i.quantity::text] FROM reservation_items i"
+    "  WHERE i.reservation_id = r.reservation_id ORDER BY i.product_id) AS items FROM reservations r"
+)
+
+
+def _reservation(row: asyncpg.Record) -> Reservation:
+    return Reservation(row["reservation_id"], row["order_id"], row["status"],
+                       {UUID(p): int(q) for p, q in row["items"]})
 
 
 async def lock_reservation(conn: asyncpg.Connection, order_id: UUID) -> Reservation | None:
-    row = await conn.fetchrow(
-        "SELECT reservation_id, order_id, status FROM reservations WHERE order_id = $1 FOR UPDATE",
-        order_id,
+    row = await conn.fetchrow(f"{_WITH_ITEMS} WHERE r.order_id = $1 FOR UPDATE OF r", order_id)
+    return None if row is None else _reservation(row)
+
+
+async def lock_reservations(conn: asyncpg.Connection, order_ids: list[UUID]) -> set[UUID]:
+    """Lock the orders' reservations in order id order; returns the products they hold."""
+    rows = await conn.fetch(
+        "WITH r AS MATERIALIZED (SELECT reservation_id FROM reservations WHERE order_id = ANY($1::uuid[])"
+        " ORDER BY order_id FOR UPDATE)"
+        " SELECT DISTINCT product_id FROM reservation_items"
+        " WHERE reservation_id = ANY(ARRAY(SELECT reservation_id FROM r))",  # an index scan, not a hash join
+        order_ids,
     )
-    if row is None:
-        return None
-    return Reservation(**dict(row), quantities=await _items(conn, row["reservation_id"]))
+    return {r["product_id"] for r in rows}
 
 
 async def is_due(conn: asyncpg.Connection, reservation_id: UUID) -> bool:
@@ -65,13 +75,12 @@ async def is_due(conn: asyncpg.Connection, reservation_id: UUID) -> bool:
 async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None) -> list[Reservation]:
     """Lock due, still active reservations that no other sweeper holds (SKIP LOCKED)."""
     rows = await conn.fetch(
-        "SELECT reservation_id, order_id, status FROM reservations"
-        " WHERE status = 'ACTIVE' AND expires_at <= statement_timestamp()"
-        " AND ($2::uuid[] IS NULL OR reservation_id = ANY($2::uuid[]))"
-        " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        f"{_WITH_ITEMS} WHERE r.status = 'ACTIVE' AND r.expires_at <= statement_timestamp()"
+        " AND ($2::uuid[] IS NULL OR r.reservation_id = ANY($2::uuid[]))"
+        " ORDER BY r.expires_at LIMIT $1 FOR UPDATE OF r SKIP LOCKED",
         limit, reservation_ids,
     )
-    return [Reservation(**dict(r), quantities=await _items(conn, r["reservation_id"])) for r in rows]
+    return [_reservation(r) for r in rows]
 
 
 async def set_status(conn: asyncpg.Connection, reservation_id: UUID, status: str) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 
 from events import CONSUMERS
-from order.handlers import record_event
+from order.handlers import record_event, record_events
 from order.http import add_routes
 from order.settings import OrderSettings
 from runtime.service import ServiceSpec, run
@@ -20,6 +20,7 @@ SPEC = ServiceSpec(
     settings_cls=OrderSettings,
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
+    batch_handler=lambda app: record_events,
     setup=add_routes,
 )
 

@@ -3,6 +3,7 @@
 import base64
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -27,26 +28,41 @@ async def insert_order(
     )
 
 
-async def add_history(
-    conn: asyncpg.Connection, order_id: UUID, statuses: list[str | None], event_type: str,
-    event_id: UUID | None, applied: bool, note: str | None,
-) -> None:
+class HistoryRow(NamedTuple):
+    order_id: UUID
+    status: str | None  # None: recorded without moving the status
+    event_type: str
+    event_id: UUID | None
+    applied: bool
+    note: str | None
+
+
+async def add_history(conn: asyncpg.Connection, rows: list[HistoryRow]) -> None:
+    """The rows in one statement, in list order (history is read back in insertion order)."""
     await conn.execute(
         "INSERT INTO order_history (order_id, status, event_type, event_id, applied, note)"
-        " SELECT $1, s, $3, $4, $5, $6 FROM unnest($2::text[]) AS s",
-        order_id, statuses, event_type, event_id, applied, note,
+        " SELECT o, s, t, e, a, n FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[], $6::text[])"
+        " WITH ORDINALITY AS d(o, s, t, e, a, n, i) ORDER BY i",
+        *([getattr(r, f) for r in rows] for f in HistoryRow._fields),
     )
 
 
-async def lock_status(conn: asyncpg.Connection, order_id: UUID) -> str | None:
-    return await conn.fetchval("SELECT status FROM orders WHERE order_id = $1 FOR UPDATE", order_id)
+async def lock_statuses(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict[UUID, str]:
+    """Lock the orders in order id order (so two batches never deadlock); unknown ids are left out."""
+    rows = await conn.fetch(
+        "SELECT order_id, status FROM orders WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE",
+        list(set(order_ids)),
+    )
+    return {r["order_id"]: r["status"] for r in rows}
 
 
-async def update(conn: asyncpg.Connection, order_id: UUID, status: str, tracking_code: str | None) -> None:
+async def update_many(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]]) -> None:
+    """New statuses, and tracking codes where one is given (a code once set is never cleared)."""
     await conn.execute(
-        "UPDATE orders SET status = $2, tracking_code = coalesce($3, tracking_code),"
-        " updated_at = clock_timestamp() WHERE order_id = $1",
-        order_id, status, tracking_code,
+        "UPDATE orders o SET status = d.s, tracking_code = coalesce(d.t, o.tracking_code),"
+        " updated_at = clock_timestamp()"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, s, t) WHERE o.order_id = d.id",
+        list(changes), [s for s, _ in changes.values()], [t for _, t in changes.values()],
     )
 
 

@@ -1,5 +1,6 @@
 """Order's handler with an in-memory repository: every event lands in the history, some move the
-status, and a tracking code is kept only on orders that were not cancelled or declined."""
+status, and a tracking code is kept only on orders that were not cancelled or declined; a batch of
+events ends exactly where the same events one at a time would, in three repository calls."""
 
 from dataclasses import dataclass, field
 from uuid import UUID, uuid4
@@ -7,29 +8,35 @@ from uuid import UUID, uuid4
 import pytest
 
 from messaging.errors import PermanentError
-from order import domain, handlers
+from order import domain, handlers, repository
 from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.samples import event_of
 
 
 @dataclass
 class FakeOrders:
-    """The order repository's three calls the handler makes, over dicts."""
+    """The order repository's three calls the handler makes, over dicts (each call counted)."""
 
     status: dict[UUID, str] = field(default_factory=dict)
     tracking: dict[UUID, str | None] = field(default_factory=dict)
     history: list[tuple] = field(default_factory=list)
+    calls: int = 0
+    HistoryRow = repository.HistoryRow
 
-    async def lock_status(self, conn, order_id):
-        return self.status.get(order_id)
+    async def lock_statuses(self, conn, order_ids):
+        self.calls += 1
+        return {oid: self.status[oid] for oid in order_ids if oid in self.status}
 
-    async def update(self, conn, order_id, status, tracking_code):
-        self.status[order_id] = status
-        if tracking_code is not None:
-            self.tracking[order_id] = tracking_code
+    async def update_many(self, conn, changes):
+        self.calls += 1
+        for oid, (status, tracking_code) in changes.items():
+            self.status[oid] = status
+            if tracking_code is not None:
+                self.tracking[oid] = tracking_code
 
-    async def add_history(self, conn, order_id, statuses, event_type, event_id, applied, note):
-        self.history.extend((order_id, s, event_type, event_id, applied, note) for s in statuses)
+    async def add_history(self, conn, rows):
+        self.calls += 1
+        self.history.extend(tuple(r) for r in rows)
 
 
 @pytest.fixture
@@ -109,4 +116,37 @@ async def test_an_out_of_order_event_is_recorded_but_not_applied(orders):
 async def test_an_event_for_an_unknown_order_is_a_permanent_error(orders):
     with pytest.raises(PermanentError, match="unknown order"):
         await deliver(orders, uuid4(), "payment.approved")
+    assert orders.history == []
+
+
+HAPPY = ("payment.approved", "inventory.reserved", "shipping.scheduled", "inventory.committed")
+
+
+async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(orders, monkeypatch):
+    a, b, c = uuid4(), uuid4(), uuid4()
+    batch = [event_of(t, a) for t in HAPPY] + [event_of("payment.approved", b), event_of("payment.failed", c)]
+    batch += [event_of("shipping.scheduled", b)]
+    for oid in (a, b, c):
+        orders.status[oid] = domain.PENDING
+    one_at_a_time = FakeOrders(status=dict(orders.status))
+    monkeypatch.setattr(handlers, "repository", one_at_a_time)
+    for event in batch:
+        await handlers.record_event(event, FakeUnitOfWork())
+    monkeypatch.setattr(handlers, "repository", orders)
+
+    await handlers.record_events(batch, FakeUnitOfWork())
+
+    assert orders.calls == 3
+    assert orders.status == one_at_a_time.status
+    assert orders.status == {a: domain.CONFIRMED, b: domain.PAYMENT_APPROVED, c: domain.PAYMENT_FAILED}
+    assert orders.tracking == one_at_a_time.tracking == {a: "TRK-AB12CD34", b: "TRK-AB12CD34"}
+    assert orders.history == one_at_a_time.history
+
+
+async def test_a_batch_with_an_unknown_order_fails_as_a_whole(orders):
+    known = uuid4()
+    orders.status[known] = domain.PENDING
+    with pytest.raises(PermanentError, match="unknown order"):
+        await handlers.record_events([event_of("payment.approved", known), event_of("payment.approved", uuid4())],
+                                     FakeUnitOfWork())
     assert orders.history == []

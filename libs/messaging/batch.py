@@ -1,0 +1,39 @@
+"""Applying several events in one transaction, and the lock order that keeps such batches deadlock-free.
+
+The consumer hands a service every fresh event it has at hand in one call, inside one transaction.
+Two batches in flight at once (two workers, two replicas) must never wait on each other in a cycle, so
+a batch takes its row locks in one global order:
+- the inbox keys first, sorted by event id (the consumer does that);
+- then what the service's `lock` hook takes for the whole batch (inventory: reservations by order id,
+  then products by product id);
+- then, handler by handler, rows keyed by the saga's order id, in order id order (the events are
+  applied sorted by order id; events of one order keep the order they arrived in).
+"""
+
+from collections.abc import Awaitable, Callable
+
+from events import Event
+from runtime.logs import log_context
+from runtime.unit_of_work import UnitOfWork
+
+Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[list[Event], UnitOfWork], Awaitable[None]]
+
+
+def by_order(events: list[Event]) -> list[Event]:
+    """Sorted by order id; a stable sort, so one order's events keep their arrival order."""
+    return sorted(events, key=lambda e: e.order_id)
+
+
+def one_by_one(handlers: dict[str, Handler], lock: BatchHandler | None = None) -> BatchHandler:
+    """A batch handler made of per-event handlers: the batch's locks first, then each event in order id
+    order, all in the caller's transaction."""
+
+    async def apply(events: list[Event], uow: UnitOfWork) -> None:
+        if lock is not None and len(events) > 1:
+            await lock(events, uow)
+        for event in by_order(events):
+            with log_context(event.order_id, event.event_id):
+                await handlers[event.event_type](event, uow)
+
+    return apply
