@@ -20,6 +20,15 @@ Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[list[Event], UnitOfWork], Awaitable[None]]
 
 
+class EventFailed(Exception):
+    """`error` was raised applying `event`: that event alone is retried or dead-lettered, the rest of
+    its batch is applied again without it (and the failure costs the event one attempt, not more)."""
+
+    def __init__(self, event: Event, error: Exception) -> None:
+        super().__init__(f"{event.event_type} {event.event_id}: {error!r}")
+        self.event, self.error = event, error
+
+
 def by_order(events: list[Event]) -> list[Event]:
     """Sorted by order id; a stable sort, so one order's events keep their arrival order."""
     return sorted(events, key=lambda e: e.order_id)
@@ -34,6 +43,9 @@ def one_by_one(handlers: dict[str, Handler], lock: BatchHandler | None = None) -
             await lock(events, uow)
         for event in by_order(events):
             with log_context(event.order_id, event.event_id):
-                await handlers[event.event_type](event, uow)
+                try:
+                    await handlers[event.event_type](event, uow)
+                except Exception as exc:
+                    raise EventFailed(event, exc) from exc
 
     return apply

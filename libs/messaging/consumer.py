@@ -29,7 +29,7 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from events import Event, InvalidEvent, decode
-from messaging.batch import BatchHandler, Handler, one_by_one
+from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
 from messaging.publisher import Publisher
 from messaging.topology import Binding, bindings_of, declare_queue
@@ -170,16 +170,7 @@ class Consumer:
             async with asyncio.timeout(self._handler_timeout_s):
                 fresh = await self._apply(batch)
         except Exception as exc:
-            if len(batch) == 1:
-                await self._failed(batch[0], exc)
-                return
-            log.warning("batch failed, applying its messages one at a time",
-                        extra={"size": len(batch), "error": f"{type(exc).__name__}: {exc}"})
-            for d in batch:
-                try:
-                    await self._run([d])
-                except Exception:
-                    log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
+            await self._recover(batch, exc)
             return
         finally:
             elapsed = time.perf_counter() - started
@@ -191,6 +182,31 @@ class Consumer:
             await d.message.ack()
             outcome = "applied" if d in fresh else "duplicate"
             metrics.EVENTS_CONSUMED.labels(d.binding.queue, outcome).inc()
+
+    async def _recover(self, batch: list[Delivery], exc: Exception) -> None:
+        """A batch was rolled back. A failure blamed on one event costs that event an attempt and the rest
+        is applied again without it; any other failure (a timeout, the database) is retried one by one."""
+        blamed = exc.event.event_id if isinstance(exc, EventFailed) else None
+        error = exc.error if isinstance(exc, EventFailed) else exc
+        if len(batch) == 1 or blamed is not None:
+            failed = [d for d in batch if d.event.event_id == blamed] if len(batch) > 1 else batch
+            rest = [d for d in batch if d not in failed]
+            for d in failed:
+                try:
+                    await self._failed(d, error)
+                except Exception:  # nacked for redelivery (or the channel died): the rest still goes on
+                    log.exception("retry not published; the message goes back to its queue",
+                                  extra={"queue": d.binding.queue})
+            if rest:
+                await self._run(rest)
+            return
+        log.warning("batch failed, applying its messages one at a time",
+                    extra={"size": len(batch), "error": f"{type(exc).__name__}: {exc}"})
+        for d in batch:
+            try:
+                await self._run([d])
+            except Exception:
+                log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
 
     async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
         """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
@@ -206,7 +222,10 @@ class Consumer:
             claimed = {r["event_id"] for r in rows}
             fresh = [d for d in unique if d.event.event_id in claimed]
             for d in fresh:
-                await fault_point(f"{self._service}.handler", d.event.order_id)
+                try:
+                    await fault_point(f"{self._service}.handler", d.event.order_id)
+                except Exception as exc:
+                    raise EventFailed(d.event, exc) from exc
             if fresh:
                 if len(batch) == 1:
                     with log_context(batch[0].event.order_id, batch[0].event.event_id):

@@ -7,6 +7,7 @@ the changed orders, write the history rows.
 from uuid import UUID
 
 from events import Event, ShippingScheduled
+from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from order import domain, repository
 from runtime.unit_of_work import UnitOfWork
@@ -19,7 +20,7 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
     for event in events:  # in arrival order: one order's events apply as if one at a time
         current = status.get(event.order_id)
         if current is None:
-            raise PermanentError(f"{event.event_type} for unknown order {event.order_id}")
+            raise EventFailed(event, PermanentError(f"{event.event_type} for unknown order {event.order_id}"))
         outcome = domain.apply(current, event.event_type)
         new_status = outcome.statuses[-1] if outcome.statuses else current
         tracking = None
