@@ -7,10 +7,13 @@ commit, retry, DLQ.
   batches avoid deadlocking each other);
 - the event ids go into `idempotency_keys` in that transaction: a redelivery is acked with no second
   effect;
-- if a batch fails it is rolled back and its messages are applied one at a time, so one bad message
-  never holds back the others; a failing message is retried with backoff through `<queue>.retry`, its
-  attempts counted in our own `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a
-  PermanentError or a message that does not parse, it goes to `<queue>.dlq` with the error attached;
+- if a batch fails it is rolled back: a failure blamed on one event (batch.EventFailed) costs that
+  event one attempt and the rest is applied again without it; any other failure (a timeout, the
+  database) is retried one message per transaction; so one bad message never holds back the others
+  and is tried once per delivery, not once per batch it was in;
+- a failing message is retried with backoff through `<queue>.retry`, its attempts counted in our own
+  `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a PermanentError or a message that
+  does not parse, it goes to `<queue>.dlq` with the error attached;
 - every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost.
 """
 
@@ -164,7 +167,7 @@ class Consumer:
                 self._track(-len(batch))
 
     async def _run(self, batch: list[Delivery]) -> None:
-        """Apply a batch in one transaction and ack it; if it fails, apply its messages one at a time."""
+        """Apply a batch in one transaction and ack it; if it fails, recover (below)."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self._handler_timeout_s):
