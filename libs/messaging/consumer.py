@@ -230,10 +230,8 @@ class Consumer:
                 except Exception as exc:
                     raise EventFailed(d.event, exc) from exc
             if fresh:
-                if len(batch) == 1:
-                    with log_context(batch[0].event.order_id, batch[0].event.event_id):
-                        await self._apply_events([d.event for d in fresh], uow)
-                else:
+                one = batch[0].event if len(batch) == 1 else None  # a batch's handlers log per event
+                with log_context(one.order_id, one.event_id) if one else contextlib.nullcontext():
                     await self._apply_events([d.event for d in fresh], uow)
             await fault_point(f"{self._service}.before_commit")
             await uow.commit()
