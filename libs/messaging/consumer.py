@@ -14,7 +14,9 @@ commit, retry, DLQ.
 - a failing message is retried with backoff through `<queue>.retry`, its attempts counted in our own
   `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a PermanentError or a message that
   does not parse, it goes to `<queue>.dlq` with the error attached;
-- every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost.
+- every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost;
+- a committed batch is acked with one multiple-ack once every delivery before it on the channel is
+  settled (acks.py), never before its commit.
 """
 
 import asyncio
@@ -32,6 +34,7 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from events import Event, InvalidEvent, decode
+from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
 from messaging.publisher import Publisher
@@ -99,6 +102,7 @@ class Consumer:
         self._workers, self._batch_size = max(1, workers), max(1, batch_size)
         self._tasks: list[asyncio.Task] = []
         self._pending: deque[Delivery] = deque()
+        self._acks = AckWindow()
         self._arrived = asyncio.Event()
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -138,6 +142,7 @@ class Consumer:
             self._idle.clear()
 
     async def _on_message(self, b: Binding, message: AbstractIncomingMessage) -> None:
+        self._acks.opened(message)
         try:
             event = decode(message.body, b.event_type)
         except InvalidEvent as exc:
@@ -146,6 +151,7 @@ class Consumer:
                 await self._dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
             except Exception:  # the channel died under us: the broker redelivers
                 log.exception("message left unacked; the broker will redeliver it", extra={"queue": b.queue})
+                await self._acks.abandon([message])
             finally:
                 self._track(-1)
             return
@@ -163,6 +169,7 @@ class Consumer:
                 await self._run(batch)
             except Exception:  # the channel died under us: the broker redelivers, the inbox dedups
                 log.exception("messages left unacked; the broker will redeliver them", extra={"size": len(batch)})
+                await self._acks.abandon([d.message for d in batch])
             finally:
                 self._track(-len(batch))
 
@@ -181,8 +188,8 @@ class Consumer:
                 metrics.HANDLER_SECONDS.labels(queue).observe(elapsed)
         metrics.BATCH_SIZE.observe(len(batch))
         await fault_point(f"{self._service}.after_commit_before_ack")
+        await self._acks.commit([d.message for d in batch])
         for d in batch:
-            await d.message.ack()
             outcome = "applied" if d in fresh else "duplicate"
             metrics.EVENTS_CONSUMED.labels(d.binding.queue, outcome).inc()
 
@@ -210,6 +217,7 @@ class Consumer:
                 await self._run([d])
             except Exception:
                 log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
+                await self._acks.abandon([d.message])
 
     async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
         """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
@@ -298,5 +306,7 @@ class Consumer:
         except Exception:
             with contextlib.suppress(Exception):
                 await message.nack(requeue=True)
+                await self._acks.settled(message)
             raise
         await message.ack()
+        await self._acks.settled(message)
