@@ -20,18 +20,31 @@ log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "outbox"
 
 
-async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> None:
-    """One statement (one round trip): the rows, in order, and a notification delivered at commit that
-    wakes other replicas' relays."""
-    await conn.execute(
-        "WITH new AS (INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
-        " SELECT e, o, x, r, b FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bytea[])"
-        " WITH ORDINALITY AS d(e, o, x, r, b, n) ORDER BY n)"
-        f" SELECT pg_notify('{NOTIFY_CHANNEL}', '')",
+def outbox_insert(first: int, when: str = "true") -> tuple[str, str]:
+    """SQL that inserts events into the outbox, for use inside a larger statement: (a data-modifying CTE
+    body taking its arrays as parameters $first..$first+4 and inserting only `when` holds, the
+    notification that wakes other replicas' relays at commit). Bind `outbox_params(events)` to them."""
+    e, o, x, r, b = (f"${n}" for n in range(first, first + 5))
+    return (
+        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
+        f" SELECT e, o, x, r, b FROM unnest({e}::uuid[], {o}::uuid[], {x}::text[], {r}::text[], {b}::bytea[])"
+        f" WITH ORDINALITY AS d(e, o, x, r, b, n) WHERE {when} ORDER BY n",
+        f"pg_notify('{NOTIFY_CHANNEL}', '')",
+    )
+
+
+def outbox_params(events: list[Event]) -> list[list]:
+    return [
         [e.event_id for e in events], [e.order_id for e in events],
         [exchange_name(e.producer) for e in events], [e.event_type for e in events],
         [encode(e) for e in events],
-    )
+    ]
+
+
+async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> None:
+    """One statement (one round trip): the rows, in order, and the notification."""
+    insert, notify = outbox_insert(1)
+    await conn.execute(f"WITH new AS ({insert}) SELECT {notify}", *outbox_params(events))
 
 
 class OutboxRelay:

@@ -12,7 +12,7 @@ from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
 from runtime.service import POOL, RELAY
-from runtime.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
+from runtime.unit_of_work import ACQUIRE_TIMEOUT_S
 
 MAX_PAGE = 100
 
@@ -34,22 +34,22 @@ async def create_order(request: web.Request) -> web.Response:
     event = OrderCreated.new(order_id, OrderCreatedPayload(
         customer_id=body.customer_id, payment_method=body.payment_method, items=items, total_amount=total,
     ))
-    async with UnitOfWork(request.app[POOL], request.app[RELAY].wake) as uow:
-        if key is not None:
-            digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-            claim = await repository.claim_idempotency_key(uow.conn, key, digest, order_id)
-            if not claim["fresh"]:
-                if claim["request_hash"] != digest:
-                    raise ApiError(409, "idempotency_key_reused",
-                                   "this Idempotency-Key was used with a different request body")
-                status = await uow.conn.fetchval("SELECT status FROM orders WHERE order_id = $1", claim["order_id"])
-                return _accepted(claim["order_id"], status)
-        await repository.insert_order(
-            uow.conn, order_id, body.customer_id, body.payment_method, total,
-            [(i.product_id, i.quantity, i.unit_price) for i in items], event.event_id,
+    digest = None if key is None else hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
+        placed = await repository.place_order(
+            conn, order_id, body.customer_id, body.payment_method, total,
+            [(i.product_id, i.quantity, i.unit_price) for i in items], event, key, digest,
         )
-        uow.outbox.append(event)
-        await uow.commit()
+        if not placed:
+            claim = await repository.existing_claim(conn, key)
+    if not placed:
+        if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
+            raise ApiError(503, "unavailable", "a request with this Idempotency-Key was in flight, retry later")
+        if claim["request_hash"] != digest:
+            raise ApiError(409, "idempotency_key_reused",
+                           "this Idempotency-Key was used with a different request body")
+        return _accepted(claim["order_id"], claim["status"])
+    request.app[RELAY].wake()
     return _accepted(order_id, domain.PENDING)
 
 

@@ -8,23 +8,36 @@ from uuid import UUID
 
 import asyncpg
 
+from events import Event
+from messaging.outbox import outbox_insert, outbox_params
 from order import domain
 
 
-async def insert_order(
+async def place_order(
     conn: asyncpg.Connection, order_id: UUID, customer_id: UUID, payment_method: str, total: Decimal,
-    items: list[tuple[UUID, int, Decimal]], event_id: UUID,
-) -> None:
-    """The order, its lines and its first history entry, in one statement (one round trip)."""
-    await conn.execute(
-        "WITH o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status)"
-        "  VALUES ($1, $2, $3, $4, $5)),"
+    items: list[tuple[UUID, int, Decimal]], created: Event, key: str | None, request_hash: str | None,
+) -> bool:
+    """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
+    only if it was free insert the order, its lines, its first history entry and its order.created
+    outbox row. False: the key was taken already (by a committed request; a concurrent claimer of the
+    same key is waited for) and nothing was written."""
+    insert_outbox, notify = outbox_insert(11, when="EXISTS (SELECT FROM go)")
+    return await conn.fetchval(
+        "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
+        "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"
+        " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
+        " o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status)"
+        "  SELECT $1, $2, $3, $4, $5 FROM go),"
         " i AS (INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
-        "  SELECT $1, n, p, q, u FROM unnest($6::uuid[], $7::int[], $8::numeric[]) WITH ORDINALITY AS d(p, q, u, n))"
-        " INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
-        " VALUES ($1, $5, 'order.created', $9, true)",
+        "  SELECT $1, n, p, q, u FROM unnest($6::uuid[], $7::int[], $8::numeric[]) WITH ORDINALITY AS d(p, q, u, n)"
+        "  WHERE EXISTS (SELECT FROM go)),"
+        " h AS (INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
+        "  SELECT $1, $5, 'order.created', $16, true FROM go),"
+        f" x AS ({insert_outbox})"
+        f" SELECT EXISTS (SELECT FROM go) AND (SELECT {notify} FROM go) IS NOT NULL",
         order_id, customer_id, payment_method, total, domain.PENDING,
-        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], event_id,
+        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], key, request_hash,
+        *outbox_params([created]), created.event_id,
     )
 
 
@@ -66,15 +79,12 @@ async def update_many(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, s
     )
 
 
-async def claim_idempotency_key(conn: asyncpg.Connection, key: str, request_hash: str, order_id: UUID) -> asyncpg.Record:
-    """Insert the key or return the existing claim (waits for a concurrent claimer to commit)."""
-    inserted = await conn.fetchrow(
-        "INSERT INTO idempotency_requests (key, request_hash, order_id) VALUES ($1, $2, $3)"
-        " ON CONFLICT (key) DO NOTHING RETURNING request_hash, order_id, true AS fresh",
-        key, request_hash, order_id,
-    )
-    return inserted or await conn.fetchrow(
-        "SELECT request_hash, order_id, false AS fresh FROM idempotency_requests WHERE key = $1", key
+async def existing_claim(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
+    """The request that claimed `key` first: its body's hash, its order and that order's status."""
+    return await conn.fetchrow(
+        "SELECT r.request_hash, r.order_id, o.status FROM idempotency_requests r"
+        " JOIN orders o USING (order_id) WHERE r.key = $1",
+        key,
     )
 
 
