@@ -4,10 +4,11 @@ The consumer hands a service every fresh event it has at hand in one call, insid
 Two batches in flight at once (two workers, two replicas) must never wait on each other in a cycle, so
 a batch takes its row locks in one global order:
 - the inbox keys first, sorted by event id (the consumer does that);
-- then what the service's `lock` hook takes for the whole batch (inventory: reservations by order id,
-  then products by product id);
-- then, handler by handler, rows keyed by the saga's order id, in order id order (the events are
-  applied sorted by order id; events of one order keep the order they arrived in).
+- then what the service's batch handler locks, in its own fixed order: rows keyed by the saga's order
+  id in order id order (order, payment, shipping: one statement for the batch), and for inventory its
+  reservations by order id, then products by product id (the sweeper takes products in that order too).
+Handlers decide in memory, the events sorted by order id (`by_order`; one order's events keep the order
+they arrived in), and write the batch in a few statements.
 """
 
 from collections.abc import Awaitable, Callable
@@ -34,13 +35,11 @@ def by_order(events: list[Event]) -> list[Event]:
     return sorted(events, key=lambda e: e.order_id)
 
 
-def one_by_one(handlers: dict[str, Handler], lock: BatchHandler | None = None) -> BatchHandler:
-    """A batch handler made of per-event handlers: the batch's locks first, then each event in order id
-    order, all in the caller's transaction."""
+def one_by_one(handlers: dict[str, Handler]) -> BatchHandler:
+    """A batch handler made of per-event handlers: each event in order id order, all in the caller's
+    transaction."""
 
     async def apply(events: list[Event], uow: UnitOfWork) -> None:
-        if lock is not None and len(events) > 1:
-            await lock(events, uow)
         for event in by_order(events):
             with log_context(event.order_id, event.event_id):
                 try:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from inventory import domain, queries, repository
 from inventory.projection import Projection
-from inventory.repository import Snapshot
+from inventory.repository import Movement, Snapshot
 from runtime.unit_of_work import UnitOfWork
 
 
@@ -45,7 +45,7 @@ async def change_stock(
     if stock is None:
         return UnknownProduct(product_id)
     if kind == "receive":
-        snapshots = await repository.move_stock(uow.conn, "receive", {product_id: quantity}, reason=reason)
+        snapshots = await repository.move_stock(uow.conn, [Movement(product_id, "receive", quantity, reason=reason)])
         projection.stock_changed(uow, snapshots)
         return Done(snapshots[0])
     return await _adjust(uow, projection, stock, quantity, reason)
@@ -59,7 +59,7 @@ async def _adjust(
         return refused
     if delta == 0:  # nothing moves, nothing goes to the ledger
         return Done((await queries.snapshots(uow.conn, [stock.product_id]))[stock.product_id])
-    snapshots = await repository.move_stock(uow.conn, "adjust", {stock.product_id: delta}, reason=reason)
+    snapshots = await repository.move_stock(uow.conn, [Movement(stock.product_id, "adjust", delta, reason=reason)])
     projection.stock_changed(uow, snapshots)
     return Done(snapshots[0])
 

@@ -6,34 +6,37 @@ from pathlib import Path
 
 from aiohttp import web
 
+from events import CONSUMERS, Event
 from inventory.cache import AvailabilityCache
 from inventory.expiry import run_sweeper
 from inventory.expiry_index import ExpiryIndex
-from inventory.handlers import commit_reservation, lock_batch, release_reservation, reserve_stock
+from inventory.handlers import apply_events
 from inventory.http import add_routes
 from inventory.projection import PROJECTION, Projection
 from inventory.reconcile import run_reconciler, try_reconcile
 from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
-from messaging.batch import BatchHandler, one_by_one
+from messaging.batch import BatchHandler, Handler
 from runtime.http import READINESS
 from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 from runtime.tasks import background
+from runtime.unit_of_work import UnitOfWork
 
 STARTUP_REBUILD_TIMEOUT_S = 30.0
 
 
-def handlers(app: web.Application) -> dict:
-    projection = app[PROJECTION]
-    return {
-        "payment.approved": partial(reserve_stock, settings=app[SETTINGS], projection=projection),
-        "shipping.scheduled": partial(commit_reservation, projection=projection),
-        "shipping.failed": partial(release_reservation, projection=projection),
-    }
-
-
 def batch_handler(app: web.Application) -> BatchHandler:
-    return one_by_one(handlers(app), lock=lock_batch)
+    return partial(apply_events, settings=app[SETTINGS], projection=app[PROJECTION])
+
+
+def handlers(app: web.Application) -> dict[str, Handler]:
+    """One per subscription (the consumer checks them against its queues); each applies a batch of one."""
+    apply = batch_handler(app)
+
+    async def apply_one(event: Event, uow: UnitOfWork) -> None:
+        await apply([event], uow)
+
+    return dict.fromkeys(CONSUMERS["inventory"], apply_one)
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:

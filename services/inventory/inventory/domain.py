@@ -1,4 +1,5 @@
-"""Inventory rules, pure: can an order's lines be reserved from the locked stock?"""
+"""Inventory rules, pure: can an order's lines be reserved from the locked stock, and what does each kind
+of stock movement do to it?"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +15,23 @@ class Stock:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+# kind -> (on_hand, reserved, received_total, committed_total) per unit moved
+DELTAS: dict[str, tuple[int, int, int, int]] = {
+    "receive": (1, 0, 1, 0),
+    "adjust": (1, 0, 1, 0),
+    "reserve": (0, 1, 0, 0),
+    "release": (0, -1, 0, 0),
+    "expire": (0, -1, 0, 0),
+    "commit": (-1, -1, 0, 1),
+}
+
+
+def moved(stock: Stock, kind: str, quantity: int) -> Stock:
+    """The stock after `quantity` units of a `kind` movement."""
+    d_hand, d_res, _, _ = DELTAS[kind]
+    return Stock(stock.product_id, stock.on_hand + quantity * d_hand, stock.reserved + quantity * d_res)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory import metrics, queries, repository, reservation_repository, reservations
+from inventory import metrics, queries, repository, reservation_repository
 from inventory.projection import Projection
+from inventory.reservations import Changes
 from runtime.faults import fault_point
 from runtime.unit_of_work import UnitOfWork
 
@@ -31,9 +32,11 @@ async def sweep_once(
         if due:
             await fault_point("inventory.expire_claimed")  # tests: hold the claim while a commit arrives
             # every product of the lot, in product id order, before any is moved: the global lock order
-            await repository.lock_products(uow.conn, sorted({p for r in due for p in r.quantities}))
-        for r in due:
-            await reservations.expire(uow, projection, r)
+            products = sorted({p for r in due for p in r.quantities})
+            changes = Changes(await repository.lock_products(uow.conn, products))
+            for r in due:
+                changes.settle(r, "expire")
+            await changes.write(uow, projection)
         await uow.commit()
     metrics.RESERVATIONS_EXPIRED.inc(len(due))
     if candidates:  # entries for reservations settled meanwhile are stale: drop them from the index

@@ -1,88 +1,62 @@
-"""Inventory's event handlers: reserve on payment.approved, commit on shipping.scheduled, release on
-shipping.failed. Redis is told only after the commit (the Projection); it never takes part in a decision."""
+"""Inventory's event handler: a batch of payment.approved (reserve), shipping.scheduled (commit, or
+expire if it came due first) and shipping.failed (release) applied in one transaction.
 
-from uuid import uuid4
+A batch costs at most six statements whatever its size: lock its reservations (order id order), lock
+the products it may move (product id order), ask which reservations to commit are due, then write the
+new reservations, the stock movements and the settled statuses. Redis is told only after the commit
+(the Projection); it never takes part in a decision.
+"""
 
-from events import (
-    Event,
-    InventoryFailed,
-    InventoryReserved,
-    Line,
-    PaymentApproved,
-    ShippingFailed,
-    ShippingScheduled,
-)
-from events.catalog import InventoryFailedPayload, InventoryReservedPayload, Shortage
-from inventory import domain, repository, reservation_repository, reservations
+from uuid import UUID
+
+from events import Event, PaymentApproved, ShippingScheduled
+from inventory import repository, reservation_repository
 from inventory.projection import Projection
+from inventory.reservation_repository import Reservation
+from inventory.reservations import Changes
 from inventory.settings import InventorySettings
+from messaging.batch import EventFailed, by_order
 from messaging.errors import PermanentError
 from runtime.faults import fault_point
 from runtime.unit_of_work import UnitOfWork
 
 
-async def lock_batch(events: list[Event], uow: UnitOfWork) -> None:
-    """A batch's rows in the global lock order (reservation first, then products, as one event would):
-    the reservations it settles by order id, then every product it touches by product id."""
-    products = {i.product_id for e in events if isinstance(e, PaymentApproved) for i in e.payload.items}
-    settling = [e.order_id for e in events if not isinstance(e, PaymentApproved)]
-    if settling:
-        products |= await reservation_repository.lock_reservations(uow.conn, settling)
-    await repository.lock_products(uow.conn, sorted(products))
-
-
-async def reserve_stock(
-    event: PaymentApproved, uow: UnitOfWork, *, settings: InventorySettings, projection: Projection
+async def apply_events(
+    events: list[Event], uow: UnitOfWork, *, settings: InventorySettings, projection: Projection
 ) -> None:
-    if await reservation_repository.reservation_exists(uow.conn, event.order_id):
-        return
-    wanted = domain.quantities((i.product_id, i.quantity) for i in event.payload.items)
-    stock = await repository.lock_products(uow.conn, list(wanted))  # product_id order: no deadlocks
-    outcome = domain.reserve(stock, wanted)
-    if isinstance(outcome, domain.Reject):
-        uow.outbox.append(event.caused(InventoryFailed, InventoryFailedPayload(
-            reason=outcome.reason,
-            shortages=[Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
-                       for s in outcome.shortages],
-        )))
-        return
-    reservation_id = uuid4()
-    expires_at = await reservation_repository.create_reservation(
-        uow.conn, reservation_id, event.order_id, settings.reservation_ttl.total_seconds(), outcome.quantities
-    )
-    snapshots = await repository.move_stock(
-        uow.conn, "reserve", outcome.quantities, order_id=event.order_id, reservation_id=reservation_id
-    )
-    projection.stock_changed(uow, snapshots)
-    projection.reserved(uow, reservation_id, expires_at)
-    uow.outbox.append(event.caused(InventoryReserved, InventoryReservedPayload(
-        reservation_id=reservation_id, expires_at=expires_at,
-        items=[Line(product_id=p, quantity=q) for p, q in outcome.quantities.items()],
-    )))
+    events = by_order(events)  # order id order; one order's events keep their arrival order
+    held = await reservation_repository.lock_reservations(uow.conn, sorted({e.order_id for e in events}))
+    reserving = [e for e in events if isinstance(e, PaymentApproved) and e.order_id not in held]
+    settling = {e.order_id for e in events if not isinstance(e, PaymentApproved)}
+    active = [r for r in held.values() if r.order_id in settling and r.status == "ACTIVE"]
+    products = {i.product_id for e in reserving for i in e.payload.items}
+    products.update(p for r in active for p in r.quantities)
+    stock = await repository.lock_products(uow.conn, sorted(products)) if products else {}
+    scheduled = {e.order_id for e in events if isinstance(e, ShippingScheduled)}
+    due = await _due(uow, [r for r in active if r.order_id in scheduled])
+    changes = Changes(stock, held, settings.reservation_ttl.total_seconds())
+    for event in events:
+        r = changes.held.get(event.order_id)
+        if isinstance(event, PaymentApproved):
+            if r is None:  # else a duplicate: the order has (or had) its reservation
+                changes.reserve(event)
+        elif r is None:
+            error = PermanentError(f"{event.event_type} for order {event.order_id} with no reservation")
+            raise EventFailed(event, error)
+        elif r.status != "ACTIVE":
+            pass  # settled already; if it expired, shipping cancels on the inventory.released it got
+        elif isinstance(event, ShippingScheduled):
+            changes.settle(r, "expire" if r.reservation_id in due else "commit", event)
+        else:
+            changes.settle(r, "release", event)
+    await changes.write(uow, projection)
 
 
-async def commit_reservation(event: ShippingScheduled, uow: UnitOfWork, *, projection: Projection) -> None:
-    """Shipping scheduled: commit the stock, unless the reservation expired first (then expire it).
-
-    The sweeper takes the same row lock (SKIP LOCKED), so whichever holds it decides; the other finds
-    the reservation settled. A late shipping.scheduled for an expired reservation changes nothing: the
-    inventory.released(expired) already sent makes shipping cancel the shipment.
-    """
-    r = await reservation_repository.lock_reservation(uow.conn, event.order_id)
-    if r is None:
-        raise PermanentError(f"shipping.scheduled for order {event.order_id} with no reservation")
-    if r.status != "ACTIVE":
-        return  # expired or released already: shipping cancels on the inventory.released it gets
-    await fault_point("inventory.commit_locked")  # tests: hold the lock while the reservation comes due
-    if await reservation_repository.is_due(uow.conn, r.reservation_id):
-        await reservations.expire(uow, projection, r, event)
-    else:
-        await reservations.commit(uow, projection, r, event)
-
-
-async def release_reservation(event: ShippingFailed, uow: UnitOfWork, *, projection: Projection) -> None:
-    r = await reservation_repository.lock_reservation(uow.conn, event.order_id)
-    if r is None:
-        raise PermanentError(f"shipping.failed for order {event.order_id} with no reservation")
-    if r.status == "ACTIVE":
-        await reservations.release(uow, projection, r, event)
+async def _due(uow: UnitOfWork, committing: list[Reservation]) -> set[UUID]:
+    """Which of the locked, active reservations shipping wants committed have come due, by the database
+    clock now, after the lock: the sweeper skips locked rows, so whoever holds the lock decides."""
+    if not committing:
+        return set()
+    for _ in committing:
+        await fault_point("inventory.commit_locked")  # tests: hold the lock while the reservation comes due
+    return await reservation_repository.due_among(uow.conn, [r.reservation_id for r in committing])

@@ -7,17 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory.domain import Stock
-
-# kind -> (on_hand, reserved, received_total, committed_total) per unit moved
-DELTAS: dict[str, tuple[int, int, int, int]] = {
-    "receive": (1, 0, 1, 0),
-    "adjust": (1, 0, 1, 0),
-    "reserve": (0, 1, 0, 0),
-    "release": (0, -1, 0, 0),
-    "expire": (0, -1, 0, 0),
-    "commit": (-1, -1, 0, 1),
-}
+from inventory.domain import DELTAS, Stock
 
 
 @dataclass(frozen=True)
@@ -43,24 +33,45 @@ async def lock_products(conn: asyncpg.Connection, product_ids: list[UUID]) -> di
     return {r["product_id"]: Stock(r["product_id"], r["on_hand"], r["reserved"]) for r in rows}
 
 
-async def move_stock(
-    conn: asyncpg.Connection, kind: str, quantities: Mapping[UUID, int], *,
-    order_id: UUID | None = None, reservation_id: UUID | None = None, reason: str | None = None,
-) -> list[Snapshot]:
-    """Apply one kind of movement to locked products and write it to the ledger, in one statement."""
-    ids = sorted(quantities)
-    qty = [quantities[p] for p in ids]
-    d_hand, d_res, d_recv, d_comm = DELTAS[kind]
+@dataclass(frozen=True)
+class Movement:
+    """One ledger row: `quantity` units of a product moved by `kind` (domain.DELTAS says how)."""
+
+    product_id: UUID
+    kind: str
+    quantity: int
+    order_id: UUID | None = None
+    reservation_id: UUID | None = None
+    reason: str | None = None
+
+
+def _deltas(movements: list[Movement]) -> dict[UUID, list[int]]:
+    """product_id -> summed (on_hand, reserved, received_total, committed_total) change, product_id order."""
+    total: dict[UUID, list[int]] = {}
+    for m in movements:
+        row = total.setdefault(m.product_id, [0, 0, 0, 0])
+        for i, d in enumerate(DELTAS[m.kind]):
+            row[i] += m.quantity * d
+    return dict(sorted(total.items()))
+
+
+async def move_stock(conn: asyncpg.Connection, movements: list[Movement]) -> list[Snapshot]:
+    """Write the movements to the ledger and apply them to their locked products, in one statement: each
+    product is updated once with its summed change (and one version step), whatever the number of rows."""
+    deltas = _deltas(movements)
     rows = await conn.fetch(
-        "WITH d AS (SELECT * FROM unnest($1::uuid[], $6::bigint[]) AS d(product_id, q)),"
-        " ledger AS (INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
-        "  SELECT d.product_id, $7, d.q, $8, $9, $10 FROM d)"
-        " UPDATE products p SET on_hand = p.on_hand + d.q * $2, reserved = p.reserved + d.q * $3,"
-        " received_total = p.received_total + d.q * $4, committed_total = p.committed_total + d.q * $5,"
+        "WITH ledger AS (INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
+        "  SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[]))"
+        " UPDATE products p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,"
+        " received_total = p.received_total + d.received, committed_total = p.committed_total + d.committed,"
         " version = p.version + 1, updated_at = now()"
-        " FROM d WHERE p.product_id = d.product_id"
+        " FROM unnest($7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])"
+        "  AS d(product_id, on_hand, reserved, received, committed)"
+        " WHERE p.product_id = d.product_id"
         " RETURNING p.product_id, p.on_hand, p.reserved, p.version",
-        ids, d_hand, d_res, d_recv, d_comm, qty, kind, order_id, reservation_id, reason,
+        [m.product_id for m in movements], [m.kind for m in movements], [m.quantity for m in movements],
+        [m.order_id for m in movements], [m.reservation_id for m in movements], [m.reason for m in movements],
+        list(deltas), *([d[i] for d in deltas.values()] for i in range(4)),
     )
     return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
 

@@ -1,7 +1,7 @@
-"""Inventory's reservation SQL: create, lock, claim when due, settle. A reservation row is always locked
-before its products, and whoever holds its lock decides its fate."""
+"""Inventory's reservation SQL: create, lock, claim when due, settle, each for many reservations in one
+statement. A reservation row is always locked before its products, and whoever holds its lock decides
+its fate."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -9,33 +9,33 @@ from uuid import UUID
 import asyncpg
 
 
-async def create_reservation(
-    conn: asyncpg.Connection, reservation_id: UUID, order_id: UUID, ttl_s: float, quantities: Mapping[UUID, int]
-) -> datetime:
-    """The reservation and its lines in one statement; returns when it expires."""
-    return await conn.fetchval(
-        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
-        "  VALUES ($1, $2, 'ACTIVE', now() + make_interval(secs => $3)) RETURNING expires_at),"
-        " i AS (INSERT INTO reservation_items (reservation_id, product_id, quantity)"
-        "  SELECT $1, d.product_id, d.q FROM unnest($4::uuid[], $5::bigint[]) AS d(product_id, q))"
-        " SELECT expires_at FROM r",
-        reservation_id, order_id, ttl_s, list(quantities), list(quantities.values()),
-    )
-
-
-async def reservation_exists(conn: asyncpg.Connection, order_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM reservations WHERE order_id = $1", order_id))
-
-
 @dataclass(frozen=True)
 class Reservation:
     reservation_id: UUID
     order_id: UUID
     status: str
-    quantities: dict[UUID, int]
+    quantities: dict[UUID, int]  # product_id order
 
 
-# a reservation row with its lines, product_id order
+async def create_reservations(
+    conn: asyncpg.Connection, reservations: list[Reservation], ttl_s: float
+) -> dict[UUID, datetime]:
+    """The reservations (in order id order) and their lines in one statement; returns when each expires."""
+    lines = [(r.reservation_id, p, q) for r in reservations for p, q in r.quantities.items()]
+    rows = await conn.fetch(
+        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
+        "  SELECT d.reservation_id, d.order_id, 'ACTIVE', now() + make_interval(secs => $3)"
+        "  FROM unnest($1::uuid[], $2::uuid[]) AS d(reservation_id, order_id) RETURNING reservation_id, expires_at),"
+        " i AS (INSERT INTO reservation_items (reservation_id, product_id, quantity)"
+        "  SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::bigint[]))"
+        " SELECT reservation_id, expires_at FROM r",
+        [r.reservation_id for r in reservations], [r.order_id for r in reservations], ttl_s,
+        [r for r, _, _ in lines], [p for _, p, _ in lines], [q for _, _, q in lines],
+    )
+    return {r["reservation_id"]: r["expires_at"] for r in rows}
+
+
+# reservation rows with their lines (product_id order), read through the items' primary key
 _WITH_ITEMS = (
     "SELECT r.reservation_id, r.order_id, r.status,"
     " ARRAY(SELECT array[i.product_id::text, i.quantity::text] FROM reservation_items i"
@@ -48,28 +48,22 @@ def _reservation(row: asyncpg.Record) -> Reservation:
                        {UUID(p): int(q) for p, q in row["items"]})
 
 
-async def lock_reservation(conn: asyncpg.Connection, order_id: UUID) -> Reservation | None:
-    row = await conn.fetchrow(f"{_WITH_ITEMS} WHERE r.order_id = $1 FOR UPDATE OF r", order_id)
-    return None if row is None else _reservation(row)
-
-
-async def lock_reservations(conn: asyncpg.Connection, order_ids: list[UUID]) -> set[UUID]:
-    """Lock the orders' reservations in order id order; returns the products they hold."""
+async def lock_reservations(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict[UUID, Reservation]:
+    """Lock the orders' reservations, in order id order; order_id -> reservation, for those that have one."""
     rows = await conn.fetch(
-        "WITH r AS MATERIALIZED (SELECT reservation_id FROM reservations WHERE order_id = ANY($1::uuid[])"
-        " ORDER BY order_id FOR UPDATE)"
-        " SELECT DISTINCT product_id FROM reservation_items"
-        " WHERE reservation_id = ANY(ARRAY(SELECT reservation_id FROM r))",  # an index scan, not a hash join
-        order_ids,
+        f"{_WITH_ITEMS} WHERE r.order_id = ANY($1::uuid[]) ORDER BY r.order_id FOR UPDATE OF r", order_ids
     )
-    return {r["product_id"] for r in rows}
+    return {r["order_id"]: _reservation(r) for r in rows}
 
 
-async def is_due(conn: asyncpg.Connection, reservation_id: UUID) -> bool:
-    """Has the reservation expired, by the database clock now (this statement, not the transaction start)?"""
-    return await conn.fetchval(
-        "SELECT expires_at <= statement_timestamp() FROM reservations WHERE reservation_id = $1", reservation_id
+async def due_among(conn: asyncpg.Connection, reservation_ids: list[UUID]) -> set[UUID]:
+    """Which have expired, by the database clock now (this statement, not the transaction start)?"""
+    rows = await conn.fetch(
+        "SELECT reservation_id FROM reservations WHERE reservation_id = ANY($1::uuid[])"
+        " AND expires_at <= statement_timestamp()",
+        reservation_ids,
     )
+    return {r["reservation_id"] for r in rows}
 
 
 async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None) -> list[Reservation]:
@@ -83,8 +77,10 @@ async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[
     return [_reservation(r) for r in rows]
 
 
-async def set_status(conn: asyncpg.Connection, reservation_id: UUID, status: str) -> None:
+async def set_statuses(conn: asyncpg.Connection, statuses: dict[UUID, str]) -> None:
+    """reservation_id -> its new status, one statement for all."""
     await conn.execute(
-        "UPDATE reservations SET status = $2, decided_at = now() WHERE reservation_id = $1",
-        reservation_id, status,
+        "UPDATE reservations r SET status = d.status, decided_at = now()"
+        " FROM unnest($1::uuid[], $2::text[]) AS d(reservation_id, status) WHERE r.reservation_id = d.reservation_id",
+        list(statuses), list(statuses.values()),
     )

@@ -1,45 +1,106 @@
-"""Settling a reservation: commit, release or expire. Each runs under the reservation's row lock, so
-exactly one of them ever happens to a reservation, whoever (handler or sweeper) gets there first."""
+"""Reserving and settling (commit, release, expire) a batch of reservations: decided in memory against
+the locked stock, written in a few statements whatever the batch size.
 
-from events import Event, InventoryCommitted, InventoryReleased
-from events.catalog import InventoryCommittedPayload, InventoryReleasedPayload
-from inventory import repository, reservation_repository
+The batch handler and the sweeper lock every reservation they settle (then its products) before they
+decide, so exactly one settlement ever happens to a reservation, whoever gets there first.
+"""
+
+from dataclasses import replace
+from uuid import UUID, uuid4
+
+from events import (
+    Event,
+    InventoryCommitted,
+    InventoryFailed,
+    InventoryReleased,
+    InventoryReserved,
+    Line,
+    PaymentApproved,
+)
+from events.catalog import (
+    InventoryCommittedPayload,
+    InventoryFailedPayload,
+    InventoryReleasedPayload,
+    InventoryReservedPayload,
+    Shortage,
+)
+from inventory import domain, reservation_repository
 from inventory.projection import Projection
+from inventory.repository import Movement, move_stock
 from inventory.reservation_repository import Reservation
 from runtime.unit_of_work import UnitOfWork
 
-
-async def _settle(
-    uow: UnitOfWork, projection: Projection, r: Reservation, kind: str, status: str, reason: str
-) -> None:
-    await repository.lock_products(uow.conn, list(r.quantities))
-    snapshots = await repository.move_stock(
-        uow.conn, kind, r.quantities, order_id=r.order_id, reservation_id=r.reservation_id, reason=reason
-    )
-    await reservation_repository.set_status(uow.conn, r.reservation_id, status)
-    projection.stock_changed(uow, snapshots)
-    projection.settled(uow, [r.reservation_id])
+# settlement kind -> (the reservation's new status, the reason in the ledger and in inventory.released)
+SETTLEMENTS = {"commit": ("COMMITTED", "shipped"), "release": ("RELEASED", "shipping_failed"),
+               "expire": ("EXPIRED", "expired")}
 
 
-def _released(r: Reservation, reason: str, cause: Event | None) -> Event:
-    payload = InventoryReleasedPayload(reservation_id=r.reservation_id, reason=reason)
-    if cause is not None:
-        return cause.caused(InventoryReleased, payload)
-    return InventoryReleased.new(r.order_id, payload)
+def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
+    if kind == "commit":
+        cls, payload = InventoryCommitted, InventoryCommittedPayload(reservation_id=r.reservation_id)
+    else:
+        cls, payload = InventoryReleased, InventoryReleasedPayload(reservation_id=r.reservation_id,
+                                                                   reason=SETTLEMENTS[kind][1])
+    return cause.caused(cls, payload) if cause is not None else cls.new(r.order_id, payload)
 
 
-async def commit(uow: UnitOfWork, projection: Projection, r: Reservation, cause: Event) -> None:
-    await _settle(uow, projection, r, "commit", "COMMITTED", "shipped")
-    uow.outbox.append(cause.caused(
-        InventoryCommitted, InventoryCommittedPayload(reservation_id=r.reservation_id)
-    ))
+class Changes:
+    """One transaction's reservations and stock movements. `stock` (the locked products) and `held`
+    (order_id -> its locked reservation) are kept current, so each decision sees those before it: two
+    orders in one batch cannot both take the last unit."""
 
+    def __init__(self, stock: dict[UUID, domain.Stock], held: dict[UUID, Reservation] | None = None,
+                 ttl_s: float = 0.0) -> None:
+        self.stock, self.held, self._ttl_s = stock, dict(held or {}), ttl_s  # the ttl of new reservations
+        self._new: list[Reservation] = []
+        self._movements: list[Movement] = []
+        self._statuses: dict[UUID, str] = {}  # reservation_id -> its new status
+        # in decision order; a new reservation's event waits for its expiry time from the database
+        self._outgoing: list[Event | tuple[Reservation, Event]] = []
 
-async def release(uow: UnitOfWork, projection: Projection, r: Reservation, cause: Event) -> None:
-    await _settle(uow, projection, r, "release", "RELEASED", "shipping_failed")
-    uow.outbox.append(_released(r, "shipping_failed", cause))
+    def reserve(self, cause: PaymentApproved) -> None:
+        wanted = domain.quantities((i.product_id, i.quantity) for i in cause.payload.items)
+        outcome = domain.reserve(self.stock, wanted)
+        if isinstance(outcome, domain.Reject):
+            self._outgoing.append(cause.caused(InventoryFailed, InventoryFailedPayload(
+                reason=outcome.reason,
+                shortages=[Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
+                           for s in outcome.shortages],
+            )))
+            return
+        r = self.held[cause.order_id] = Reservation(uuid4(), cause.order_id, "ACTIVE", outcome.quantities)
+        self._new.append(r)
+        self._move(r, "reserve", None)
+        self._outgoing.append((r, cause))
 
+    def settle(self, r: Reservation, kind: str, cause: Event | None = None) -> None:
+        status, reason = SETTLEMENTS[kind]
+        self.held[r.order_id] = replace(r, status=status)
+        self._statuses[r.reservation_id] = status
+        self._move(r, kind, reason)
+        self._outgoing.append(_settled(r, kind, cause))
 
-async def expire(uow: UnitOfWork, projection: Projection, r: Reservation, cause: Event | None = None) -> None:
-    await _settle(uow, projection, r, "expire", "EXPIRED", "expired")
-    uow.outbox.append(_released(r, "expired", cause))
+    def _move(self, r: Reservation, kind: str, reason: str | None) -> None:
+        for product_id, quantity in r.quantities.items():
+            self._movements.append(Movement(product_id, kind, quantity, r.order_id, r.reservation_id, reason))
+            self.stock[product_id] = domain.moved(self.stock[product_id], kind, quantity)
+
+    async def write(self, uow: UnitOfWork, projection: Projection) -> None:
+        """At most three statements: the new reservations, every stock movement, the settled statuses."""
+        expires = {}
+        if self._new:
+            expires = await reservation_repository.create_reservations(uow.conn, self._new, self._ttl_s)
+        if self._movements:
+            projection.stock_changed(uow, await move_stock(uow.conn, self._movements))
+        if self._statuses:
+            await reservation_repository.set_statuses(uow.conn, self._statuses)
+            projection.settled(uow, list(self._statuses))
+        for item in self._outgoing:
+            if isinstance(item, tuple):
+                (r, cause), expires_at = item, expires[item[0].reservation_id]
+                projection.reserved(uow, r.reservation_id, expires_at)
+                item = cause.caused(InventoryReserved, InventoryReservedPayload(
+                    reservation_id=r.reservation_id, expires_at=expires_at,
+                    items=[Line(product_id=p, quantity=q) for p, q in r.quantities.items()],
+                ))
+            uow.outbox.append(item)

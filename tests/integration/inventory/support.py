@@ -6,8 +6,8 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from events import PaymentApproved, ShippingScheduled
-from events.catalog import Item, PaymentApprovedPayload, ShippingScheduledPayload
+from events import PaymentApproved, ShippingFailed, ShippingScheduled
+from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
 from inventory import repository
 from inventory.cache import AvailabilityCache
 from inventory.expiry_index import ExpiryIndex
@@ -29,6 +29,10 @@ def approved(lines: list[tuple[UUID, int]], order_id: UUID | None = None) -> Pay
     ))
 
 
+def failed(order_id: UUID) -> ShippingFailed:
+    return ShippingFailed.new(order_id, ShippingFailedPayload(reason="carrier refused"))
+
+
 def scheduled(order_id: UUID) -> ShippingScheduled:
     return ShippingScheduled.new(order_id, ShippingScheduledPayload(
         shipment_id=uuid4(), tracking_code="TRK-TEST0001", freight_cost=Decimal("11.50"),
@@ -36,10 +40,34 @@ def scheduled(order_id: UUID) -> ShippingScheduled:
     ))
 
 
-async def deliver(pool: asyncpg.Pool, handler, event, **kwargs) -> list:
-    """Run a handler in its own unit of work, as the consumer does; returns the events it emitted."""
+class CountingConnection:
+    """Stands in for a unit of work's connection and records each statement sent through it. It has no
+    other methods, so a statement sent another way fails the test instead of going uncounted."""
+
+    def __init__(self, conn: asyncpg.Connection, statements: list[str]) -> None:
+        self._conn, self.statements = conn, statements
+
+    def _counted(name: str):
+        async def send(self, query: str, *args, **kwargs):
+            self.statements.append(query)
+            return await getattr(self._conn, name)(query, *args, **kwargs)
+        return send
+
+    execute, executemany, fetch, fetchrow, fetchval = map(_counted, ("execute", "executemany", "fetch", "fetchrow",
+                                                                      "fetchval"))
+
+
+async def deliver(pool: asyncpg.Pool, apply, *events, statements: list[str] | None = None) -> list:
+    """Apply events as one batch in its own unit of work, as the consumer does; returns the events emitted.
+    With `statements`, the handler's statements are recorded there."""
     async with UnitOfWork(pool) as uow:
-        await handler(event, uow, **kwargs)
+        conn = uow.conn
+        if statements is not None:
+            uow.conn = CountingConnection(conn, statements)
+        try:
+            await apply(list(events), uow)
+        finally:
+            uow.conn = conn
         await uow.commit()
     return uow.outbox
 

@@ -13,7 +13,7 @@ import pytest
 
 from inventory import queries
 from inventory.expiry import sweep
-from inventory.handlers import commit_reservation, reserve_stock
+from inventory.handlers import apply_events
 from inventory.projection import Projection
 from inventory.settings import InventorySettings
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
@@ -25,7 +25,7 @@ DUE, LATER = InventorySettings(reservation_ttl="0s"), InventorySettings(reservat
 
 async def _reserve(pool: asyncpg.Pool, projection: Projection, product: UUID, n: int, settings) -> list[UUID]:
     events = [approved([(product, 1)]) for _ in range(n)]
-    reserve = partial(reserve_stock, settings=settings, projection=projection)
+    reserve = partial(apply_events, settings=settings, projection=projection)
     for e in events:
         await deliver(pool, reserve, e)
     return [e.order_id for e in events]
@@ -103,7 +103,7 @@ async def test_index_entries_of_settled_reservations_are_dropped_and_expire_noth
     [product] = await new_products(pool, 100)
     [order] = await _reserve(pool, projection, product, 1, InventorySettings(reservation_ttl="300ms"))
     reservation = await pool.fetchval("SELECT reservation_id FROM reservations WHERE order_id = $1", order)
-    await deliver(pool, partial(commit_reservation, projection=projection), scheduled(order))
+    await deliver(pool, partial(apply_events, settings=LATER, projection=projection), scheduled(order))
     await projection.index.add([(reservation, await pool.fetchval("SELECT now() - interval '1s'"))])  # stale entry
     assert await sweep(pool, projection, 10, scan=False) == 0
     assert await projection.index.members() == []

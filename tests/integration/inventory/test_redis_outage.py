@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from inventory import admin, availability
 from inventory.cache import cached_available
-from inventory.handlers import reserve_stock
+from inventory.handlers import apply_events
 from inventory.projection import Projection
 from inventory.reconcile import reconcile, run_reconciler
 from inventory.settings import InventorySettings
@@ -85,7 +85,7 @@ async def test_reads_answer_from_postgresql_while_redis_is_away_and_the_cache_he
     async with UnitOfWork(pool) as uow:
         await admin.set_stock(uow, projection, products[0], "renamed", 70)
         await uow.commit()
-    await deliver(pool, partial(reserve_stock, settings=InventorySettings(), projection=projection),
+    await deliver(pool, partial(apply_events, settings=InventorySettings(), projection=projection),
                   approved([(products[1], 5)]))
     concurrent = await asyncio.gather(*(_timed_read(pool, projection, products) for _ in range(50)))
     assert max(t for t, _ in concurrent) < READ_BOUND_S

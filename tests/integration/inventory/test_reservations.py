@@ -11,7 +11,7 @@ from asyncpg.exceptions import DeadlockDetectedError
 from inventory import queries
 from inventory.cache import cached_available
 from inventory.expiry import sweep_once
-from inventory.handlers import commit_reservation, reserve_stock
+from inventory.handlers import apply_events
 from inventory.projection import Projection
 from inventory.settings import InventorySettings
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
@@ -27,7 +27,7 @@ async def test_500_concurrent_reservations_of_one_unit_on_ten_units_reserve_exac
     pool: asyncpg.Pool, projection: Projection
 ):
     [product] = await new_products(pool, 10)
-    reserve = partial(reserve_stock, settings=SETTINGS, projection=projection)
+    reserve = partial(apply_events, settings=SETTINGS, projection=projection)
     lowest: list[int] = []
     done = asyncio.Event()
 
@@ -56,7 +56,7 @@ async def test_two_product_orders_locked_in_opposite_request_orders_never_deadlo
     pool: asyncpg.Pool, projection: Projection
 ):
     a, b = await new_products(pool, 1000, count=2)
-    reserve = partial(reserve_stock, settings=SETTINGS, projection=projection)
+    reserve = partial(apply_events, settings=SETTINGS, projection=projection)
     events = [approved([(a, 1), (b, 1)] if i % 2 else [(b, 1), (a, 1)]) for i in range(300)]
     results = await asyncio.wait_for(
         asyncio.gather(*(deliver(pool, reserve, e) for e in events), return_exceptions=True), 120
@@ -83,10 +83,10 @@ async def test_commit_and_expiry_racing_at_the_deadline_settle_each_reservation_
         ttl_ms = rng.uniform(0, 15)
         settings = InventorySettings(reservation_ttl=f"{ttl_ms}ms")
         event = approved([(product, 1)])
-        await deliver(pool, partial(reserve_stock, settings=settings, projection=projection), event)
+        await deliver(pool, partial(apply_events, settings=settings, projection=projection), event)
         await asyncio.sleep(rng.uniform(0, 0.015))  # noqa: ASYNC110 - a seeded offset around the deadline
         handled, swept = await asyncio.gather(
-            deliver(pool, partial(commit_reservation, projection=projection), scheduled(event.order_id)),
+            deliver(pool, partial(apply_events, settings=SETTINGS, projection=projection), scheduled(event.order_id)),
             sweep_once(pool, projection, 10),
         )
         rows = await pool.fetch(

@@ -1,11 +1,12 @@
-"""Reservation arithmetic (inventory/domain.py): units per product, shortages, unknown products."""
+"""Reservation arithmetic (inventory/domain.py): units per product, shortages, unknown products, and what
+each kind of movement does to the stock."""
 
 import random
 from uuid import UUID
 
 import pytest
 
-from inventory.domain import Reject, Reserve, Shortage, Stock, quantities, reserve
+from inventory.domain import Reject, Reserve, Shortage, Stock, moved, quantities, reserve
 
 A, B, C = UUID(int=0xA), UUID(int=0xB), UUID(int=0xC)
 SEED = 99
@@ -64,3 +65,15 @@ def test_duplicate_lines_that_together_exceed_stock_are_a_shortage():
 def test_the_boundary_is_exactly_available(on_hand, reserved, wanted, ok):
     outcome = reserve(stock((A, on_hand, reserved)), {A: wanted})
     assert isinstance(outcome, Reserve) is ok
+
+
+@pytest.mark.parametrize("kind, on_hand, reserved", [
+    ("receive", 13, 4), ("adjust", 13, 4), ("reserve", 10, 7), ("release", 10, 1), ("expire", 10, 1), ("commit", 7, 1),
+])
+def test_each_movement_changes_on_hand_and_reserved_as_its_ledger_kind_says(kind, on_hand, reserved):
+    assert moved(Stock(A, 10, 4), kind, 3) == Stock(A, on_hand, reserved)
+
+
+def test_stock_moved_by_a_reservation_and_its_commit_is_available_as_before_less_the_units_shipped():
+    stock = moved(moved(Stock(A, 10, 4), "reserve", 3), "commit", 3)
+    assert (stock.on_hand, stock.reserved, stock.available) == (7, 4, 3)
