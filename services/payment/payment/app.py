@@ -6,8 +6,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from events import CONSUMERS
+from messaging.batch import BatchHandler, Handler
 from payment.gateway import SimulatedGateway
-from payment.handlers import charge_payment, reverse_payment
+from payment.handlers import apply_event, apply_events
 from payment.settings import PaymentSettings
 from runtime.db import create_pool
 from runtime.service import SETTINGS, ServiceSpec, run
@@ -25,12 +27,12 @@ async def gateway(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
-def handlers(app: web.Application) -> dict:
-    return {
-        "order.created": partial(charge_payment, gateway=app[GATEWAY], settings=app[SETTINGS]),
-        "inventory.failed": partial(reverse_payment, gateway=app[GATEWAY]),
-        "inventory.released": partial(reverse_payment, gateway=app[GATEWAY]),
-    }
+def handlers(app: web.Application) -> dict[str, Handler]:
+    return dict.fromkeys(CONSUMERS["payment"], partial(apply_event, gateway=app[GATEWAY], settings=app[SETTINGS]))
+
+
+def batch_handler(app: web.Application) -> BatchHandler:
+    return partial(apply_events, gateway=app[GATEWAY], settings=app[SETTINGS])
 
 
 SPEC = ServiceSpec(
@@ -38,6 +40,7 @@ SPEC = ServiceSpec(
     settings_cls=PaymentSettings,
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
+    batch_handler=batch_handler,
     setup=lambda app: app.cleanup_ctx.append(gateway),
 )
 

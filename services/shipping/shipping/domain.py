@@ -26,6 +26,13 @@ class Refused:
     reason: str
 
 
+@dataclass(frozen=True)
+class Tombstone:
+    """The reservation was released before we scheduled: a late inventory.reserved must never ship."""
+
+    reason: str
+
+
 def freight(units: int) -> Decimal:
     return BASE_FREIGHT + FREIGHT_PER_UNIT * units
 

@@ -1,15 +1,18 @@
-"""Payment's handlers with a fake gateway and an in-memory repository: one charge per order, a
-decline is an event, a reversal refunds an approved payment once."""
+"""Payment's handler with a fake gateway and an in-memory repository: one charge per order, a decline is
+an event, a reversal refunds an approved payment once; a batch of events ends exactly where the same
+events one at a time would, in a fixed number of repository and gateway calls."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
 from events import InventoryFailed, InventoryReleased, PaymentApproved, PaymentFailed, PaymentReversed
+from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from payment import handlers
+from payment.domain import Payment
 from payment.settings import PaymentSettings
 from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.samples import event_of, order_created
@@ -19,33 +22,49 @@ SETTINGS = PaymentSettings(payment_approval_limit=Decimal("10000.00"))
 
 @dataclass
 class FakeGateway:
+    """Dedups on the order id like the simulated one; each call counted."""
+
     charges: dict[UUID, tuple[UUID, Decimal]] = field(default_factory=dict)
     refunds: dict[UUID, Decimal] = field(default_factory=dict)
+    calls: int = 0
 
-    async def charge(self, order_id: UUID, amount: Decimal) -> UUID:
-        return self.charges.setdefault(order_id, (uuid4(), amount))[0]
+    async def charge_many(self, amounts):
+        self.calls += 1
+        return {oid: self.charges.setdefault(oid, (uuid4(), amount))[0] for oid, amount in amounts.items()}
 
-    async def refund(self, order_id: UUID, charge_id: UUID, amount: Decimal) -> UUID:
-        assert self.charges[order_id][0] == charge_id
-        self.refunds.setdefault(order_id, amount)
-        return uuid4()
+    async def refund_many(self, charges):
+        self.calls += 1
+        for oid, (charge_id, amount) in charges.items():
+            assert self.charges[oid] == (charge_id, amount), "a refund of another charge"
+            self.refunds.setdefault(oid, amount)
+        return {oid: uuid4() for oid in charges}
 
 
 @dataclass
 class FakePayments:
-    rows: dict[UUID, dict] = field(default_factory=dict)  # order_id -> payment row
+    """The payment repository's calls over a dict (each call counted); rows leave and enter as copies,
+    as they would through a database."""
 
-    async def find_for_update(self, conn, order_id):
-        return self.rows.get(order_id)
+    rows: dict[UUID, Payment] = field(default_factory=dict)  # order_id -> payment row
+    reversed_at: set[UUID] = field(default_factory=set)  # payment ids
+    calls: int = 0
 
-    async def insert(self, conn, payment_id, order_id, amount, status, reason=None, charge_id=None):
-        assert order_id not in self.rows, "a second payment for one order"
-        self.rows[order_id] = {"payment_id": payment_id, "order_id": order_id, "amount": amount,
-                               "status": status, "reason": reason, "charge_id": charge_id}
+    async def lock(self, conn, order_ids):
+        self.calls += 1
+        return {oid: replace(self.rows[oid]) for oid in sorted(set(order_ids)) if oid in self.rows}
 
-    async def mark_reversed(self, conn, payment_id, reason):
-        row = next(r for r in self.rows.values() if r["payment_id"] == payment_id)
-        row.update(status="REVERSED", reason=reason)
+    async def insert_many(self, conn, payments):
+        self.calls += 1
+        for p in payments:
+            assert p.order_id not in self.rows, "a second payment for one order"
+            self.rows[p.order_id] = replace(p)
+
+    async def mark_reversed(self, conn, payments):
+        self.calls += 1
+        for p in payments:
+            row = next(r for r in self.rows.values() if r.payment_id == p.payment_id)
+            row.status, row.reason = "REVERSED", p.reason
+            self.reversed_at.add(p.payment_id)
 
 
 @pytest.fixture
@@ -55,9 +74,15 @@ def payments(monkeypatch) -> FakePayments:
     return fake
 
 
+async def apply(events, gateway) -> FakeUnitOfWork:
+    uow = FakeUnitOfWork()
+    await handlers.apply_events(events, uow, gateway=gateway, settings=SETTINGS)
+    return uow
+
+
 async def charge(event, gateway) -> FakeUnitOfWork:
     uow = FakeUnitOfWork()
-    await handlers.charge_payment(event, uow, gateway=gateway, settings=SETTINGS)
+    await handlers.apply_event(event, uow, gateway=gateway, settings=SETTINGS)
     return uow
 
 
@@ -66,12 +91,12 @@ async def test_an_approved_charge_is_made_once_and_announced(payments):
     created = order_created("99.80")
     uow = await charge(created, gateway)
     row = payments.rows[created.order_id]
-    assert row["status"] == "APPROVED" and row["amount"] == Decimal("99.80")
-    assert row["charge_id"] == gateway.charges[created.order_id][0]
+    assert row.status == "APPROVED" and row.amount == Decimal("99.80")
+    assert row.charge_id == gateway.charges[created.order_id][0]
     [event] = uow.outbox
     assert isinstance(event, PaymentApproved)
     assert event.order_id == created.order_id and event.causation_id == created.event_id
-    assert event.payload.payment_id == row["payment_id"]
+    assert event.payload.payment_id == row.payment_id
     assert event.payload.amount == Decimal("99.80") and event.payload.items == created.payload.items
 
 
@@ -88,8 +113,8 @@ async def test_a_charge_above_the_limit_is_declined_without_touching_the_gateway
     gateway = FakeGateway()
     created = order_created("10000.01")
     uow = await charge(created, gateway)
-    assert gateway.charges == {}
-    assert payments.rows[created.order_id]["status"] == "DECLINED"
+    assert gateway.charges == {} and gateway.calls == 0
+    assert payments.rows[created.order_id].status == "DECLINED"
     [event] = uow.outbox
     assert isinstance(event, PaymentFailed) and "exceeds" in event.payload.reason
 
@@ -101,16 +126,16 @@ async def test_a_compensation_refunds_an_approved_payment_once(payments, cause):
     await charge(created, gateway)
     event = event_of(cause, created.order_id)
     assert isinstance(event, InventoryFailed | InventoryReleased)
-    uow = FakeUnitOfWork()
-    await handlers.reverse_payment(event, uow, gateway=gateway)
+    uow = await charge(event, gateway)
     assert gateway.refunds == {created.order_id: Decimal("99.80")}
-    assert payments.rows[created.order_id]["status"] == "REVERSED"
+    row = payments.rows[created.order_id]
+    assert row.status == "REVERSED" and row.payment_id in payments.reversed_at
     [reversed_] = uow.outbox
     assert isinstance(reversed_, PaymentReversed) and reversed_.causation_id == event.event_id
     assert reversed_.payload.amount == Decimal("99.80") and cause in reversed_.payload.reason
+    assert reversed_.payload.payment_id == row.payment_id and reversed_.payload.reason == row.reason
 
-    again = FakeUnitOfWork()
-    await handlers.reverse_payment(event_of(cause, created.order_id), again, gateway=gateway)
+    again = await charge(event_of(cause, created.order_id), gateway)
     assert again.outbox == [] and len(gateway.refunds) == 1
 
 
@@ -118,12 +143,84 @@ async def test_a_declined_payment_is_never_refunded(payments):
     gateway = FakeGateway()
     created = order_created("20000.00")
     await charge(created, gateway)
-    uow = FakeUnitOfWork()
-    await handlers.reverse_payment(event_of("inventory.failed", created.order_id), uow, gateway=gateway)
+    uow = await charge(event_of("inventory.failed", created.order_id), gateway)
     assert uow.outbox == [] and gateway.refunds == {}
-    assert payments.rows[created.order_id]["status"] == "DECLINED"
+    assert payments.rows[created.order_id].status == "DECLINED"
 
 
 async def test_reversing_an_order_with_no_payment_is_a_permanent_error(payments):
-    with pytest.raises(PermanentError):
-        await handlers.reverse_payment(event_of("inventory.failed"), FakeUnitOfWork(), gateway=FakeGateway())
+    stray = event_of("inventory.failed")
+    with pytest.raises(EventFailed) as failed:
+        await charge(stray, FakeGateway())
+    assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
+    assert str(failed.value.error) == f"no payment for order {stray.order_id} to reverse"
+
+
+def observed(payments: FakePayments, gateway: FakeGateway, outbox: list) -> tuple:
+    """What a run left behind, without the ids it drew at random; one order's events keep their order."""
+    for p in payments.rows.values():
+        assert p.charge_id == (gateway.charges[p.order_id][0] if p.order_id in gateway.charges else None)
+        assert (p.status == "REVERSED") == (p.payment_id in payments.reversed_at)
+    rows = {oid: (p.amount, p.status, p.reason) for oid, p in payments.rows.items()}
+    charges = {oid: amount for oid, (_, amount) in gateway.charges.items()}
+    events = [
+        (e.event_type, e.order_id, e.causation_id, e.payload.model_dump(exclude={"payment_id"}))
+        for e in sorted(outbox, key=lambda e: e.order_id)  # stable: per order, the order they were emitted in
+    ]
+    return rows, charges, gateway.refunds, events
+
+
+async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(payments, monkeypatch):
+    earlier = [order_created("15.00") for _ in range(2)]  # paid in an earlier batch, reversed in this one
+    a, b, c, d = order_created("10.00"), order_created("20000.00"), order_created("30.00"), order_created("40.00")
+    batch = [
+        a, b, event_of("inventory.released", earlier[0].order_id), c,
+        a.model_copy(update={"event_id": uuid4()}),  # a second order.created for one order
+        event_of("inventory.failed", c.order_id),  # made and reversed in the same batch
+        event_of("inventory.failed", b.order_id),  # declined: nothing to refund
+        d, event_of("inventory.failed", earlier[1].order_id), event_of("inventory.released", earlier[1].order_id),
+    ]
+
+    one_gateway, one_payments, one_outbox = FakeGateway(), FakePayments(), []
+    monkeypatch.setattr(handlers, "repository", one_payments)
+    for event in earlier + batch:
+        one_outbox += (await charge(event, one_gateway)).outbox
+    one_outbox = one_outbox[len(earlier):]
+
+    gateway = FakeGateway()
+    monkeypatch.setattr(handlers, "repository", payments)
+    await apply(earlier, gateway)
+    uow = await apply(batch, gateway)
+
+    assert observed(payments, gateway, uow.outbox) == observed(one_payments, one_gateway, one_outbox)
+    assert {oid: p.status for oid, p in payments.rows.items()} == {
+        a.order_id: "APPROVED", b.order_id: "DECLINED", c.order_id: "REVERSED", d.order_id: "APPROVED",
+        earlier[0].order_id: "REVERSED", earlier[1].order_id: "REVERSED",
+    }
+    assert [e.event_type for e in uow.outbox if e.order_id == c.order_id] == ["payment.approved", "payment.reversed"]
+    assert set(gateway.refunds) == {c.order_id, *(e.order_id for e in earlier)}
+
+
+@pytest.mark.parametrize("size", [1, 10, 50])
+async def test_a_batch_costs_three_statements_and_two_gateway_calls_whatever_its_size(payments, size):
+    gateway = FakeGateway()
+    paid = [order_created("15.00") for _ in range(size)]
+    await apply(paid, gateway)
+    payments.calls = gateway.calls = 0
+
+    fresh = [order_created("10.00") for _ in range(size)] + [order_created("20000.00") for _ in range(size)]
+    uow = await apply(fresh + [event_of("inventory.failed", p.order_id) for p in paid], gateway)
+
+    assert payments.calls == 3  # lock, insert the new payments, mark the reversed ones
+    assert gateway.calls == 2  # one charge, one refund
+    assert len(uow.outbox) == 3 * size and len(gateway.charges) == 2 * size and len(gateway.refunds) == size
+
+
+async def test_a_reversal_with_no_payment_fails_its_batch_blaming_that_event_before_any_charge(payments):
+    gateway = FakeGateway()
+    stray = event_of("inventory.released")
+    with pytest.raises(EventFailed) as failed:
+        await apply([order_created(), stray, order_created()], gateway)
+    assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
+    assert str(failed.value.error) == f"no payment for order {stray.order_id} to reverse"
+    assert gateway.charges == {} and payments.rows == {}
