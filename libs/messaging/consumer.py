@@ -24,7 +24,6 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -37,6 +36,7 @@ from events import Event, InvalidEvent, decode
 from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
+from messaging.outbox import OnCommit
 from messaging.publisher import Publisher
 from messaging.topology import Binding, bindings_of, declare_queue
 from runtime import metrics
@@ -87,7 +87,7 @@ class Consumer:
         self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
         service: str, handlers: dict[str, Handler], *, prefetch: int, max_attempts: int,
         retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
-        on_commit: Callable[[], None] | None = None, batch_handler: BatchHandler | None = None,
+        on_commit: OnCommit | None = None, batch_handler: BatchHandler | None = None,
         workers: int = 2, batch_size: int = 50,
     ) -> None:
         self._connection, self._pool, self._publisher = connection, pool, publisher

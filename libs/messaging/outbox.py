@@ -1,13 +1,23 @@
 """The transactional outbox: rows written with the state change, a relay that publishes them.
 
 A row is marked sent only after the broker confirmed it. A crash between the confirm and the mark
-re-publishes the row (a duplicate the consumers' inbox absorbs), never loses it. Rows are claimed with
-FOR UPDATE SKIP LOCKED so several replicas can relay one outbox.
+re-publishes the row (a duplicate the consumers' inbox absorbs), never loses it.
+
+Two ways out, one relay:
+- handed over: the process that commits rows hands them to its own relay at once (`committed`), which
+  publishes them from memory and marks them sent, with no query to find them;
+- polled: rows that were not handed over or not published (the writer crashed, the broker was away)
+  are claimed by any replica's relay once they are `claim_after_s` old, with FOR UPDATE SKIP LOCKED so
+  several replicas share the work. The age keeps a poller off rows their writer is publishing now.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+from uuid import UUID
 
 import asyncpg
 
@@ -17,80 +27,122 @@ from runtime import metrics
 from runtime.faults import fault_point
 
 log = logging.getLogger(__name__)
-NOTIFY_CHANNEL = "outbox"
 
 
-def outbox_insert(first: int, when: str = "true") -> tuple[str, str]:
-    """SQL that inserts events into the outbox, for use inside a larger statement: (a data-modifying CTE
-    body taking its arrays as parameters $first..$first+4 and inserting only `when` holds, the
-    notification that wakes other replicas' relays at commit). Bind `outbox_params(events)` to them."""
+class Row(NamedTuple):
+    id: int
+    event_id: UUID
+    order_id: UUID
+    exchange: str
+    routing_key: str
+    body: bytes
+
+
+OnCommit = Callable[[list[Row]], None]  # what a unit of work calls with the rows it committed
+
+
+class Outgoing:
+    """Events about to be written to the outbox, encoded once: the insert's parameters, then the rows."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self._bodies = [encode(e) for e in events]
+
+    def params(self) -> list[list]:
+        return [
+            [e.event_id for e in self.events], [e.order_id for e in self.events],
+            [exchange_name(e.producer) for e in self.events], [e.event_type for e in self.events],
+            self._bodies,
+        ]
+
+    def rows(self, ids: Mapping[UUID, int]) -> list[Row]:
+        """The written rows, given event id -> outbox id (what the insert returned)."""
+        return [Row(ids[e.event_id], e.event_id, e.order_id, exchange_name(e.producer), e.event_type, body)
+                for e, body in zip(self.events, self._bodies, strict=True)]
+
+
+def outbox_insert(first: int, when: str = "true") -> str:
+    """SQL that inserts events into the outbox, for use as a data-modifying CTE inside a larger
+    statement: its arrays are parameters $first..$first+4 (bind `Outgoing.params()`), it inserts only
+    if `when` holds, and it returns each row's (id, event_id)."""
     e, o, x, r, b = (f"${n}" for n in range(first, first + 5))
     return (
-        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
-        f" SELECT e, o, x, r, b FROM unnest({e}::uuid[], {o}::uuid[], {x}::text[], {r}::text[], {b}::bytea[])"
-        f" WITH ORDINALITY AS d(e, o, x, r, b, n) WHERE {when} ORDER BY n",
-        f"pg_notify('{NOTIFY_CHANNEL}', '')",
+        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at)"
+        f" SELECT e, o, x, r, b, clock_timestamp()"
+        f" FROM unnest({e}::uuid[], {o}::uuid[], {x}::text[], {r}::text[], {b}::bytea[])"
+        f" WITH ORDINALITY AS d(e, o, x, r, b, n) WHERE {when} ORDER BY n RETURNING id, event_id"
     )
 
 
-def outbox_params(events: list[Event]) -> list[list]:
-    return [
-        [e.event_id for e in events], [e.order_id for e in events],
-        [exchange_name(e.producer) for e in events], [e.event_type for e in events],
-        [encode(e) for e in events],
-    ]
-
-
-async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> None:
-    """One statement (one round trip): the rows, in order, and the notification."""
-    insert, notify = outbox_insert(1)
-    await conn.execute(f"WITH new AS ({insert}) SELECT {notify}", *outbox_params(events))
+async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> list[Row]:
+    """One statement (one round trip): the rows, in order; returns them for the relay."""
+    outgoing = Outgoing(events)
+    written = await conn.fetch(outbox_insert(1), *outgoing.params())
+    return outgoing.rows({r["event_id"]: r["id"] for r in written})
 
 
 class OutboxRelay:
     def __init__(
-        self, pool: asyncpg.Pool, dsn: str, publisher: Publisher, service: str,
-        batch_size: int = 200, poll_interval_s: float = 1.0, retention_s: float = 3600,
+        self, pool: asyncpg.Pool, publisher: Publisher, service: str, batch_size: int = 200,
+        poll_interval_s: float = 1.0, retention_s: float = 3600, claim_after_s: float = 5.0,
     ) -> None:
         self._pool = pool
-        self._dsn = dsn
         self._publisher = publisher
         self._service = service
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._retention_s = retention_s
+        self._claim_after_s = claim_after_s
+        self._handed: list[Row] = []
         self._wake = asyncio.Event()
 
-    def wake(self) -> None:
+    def committed(self, rows: list[Row]) -> None:
+        """Rows this process just committed: published at once, from memory."""
+        self._handed.extend(rows)
         self._wake.set()
 
-    async def publish_batch(self) -> int:
-        """Claim, publish and mark one batch; returns how many rows were sent."""
+    async def publish_handed(self) -> int:
+        """Publish and mark what was handed over; what fails is left to the poller."""
+        rows, self._handed = self._handed, []
+        return await self._publish(rows, None) if rows else 0
+
+    async def publish_batch(self, claim_after_s: float | None = None) -> int:
+        """Claim, publish and mark one batch of rows nobody published (at least `claim_after_s` old,
+        default the relay's); returns how many rows were claimed."""
+        age = self._claim_after_s if claim_after_s is None else claim_after_s
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
+            claimed = await conn.fetch(
                 "SELECT id, event_id, order_id, exchange, routing_key, body FROM outbox"
-                " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                self._batch_size,
+                " WHERE sent_at IS NULL AND created_at <= clock_timestamp() - make_interval(secs => $2)"
+                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch_size, age,
             )
-            if not rows:
-                return 0
-            results = await asyncio.gather(*(
-                self._publisher.publish(
-                    r["exchange"], r["routing_key"], r["body"],
-                    message_id=str(r["event_id"]), correlation_id=str(r["order_id"]),
-                ) for r in rows
-            ), return_exceptions=True)
-            sent = [r["id"] for r, result in zip(rows, results, strict=True) if result is None]
-            await fault_point(f"{self._service}.after_publish_before_mark_sent")
-            await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", sent)
+            if claimed:
+                await self._publish([Row(*r) for r in claimed], conn)
+        return len(claimed)
+
+    async def _publish(self, rows: list[Row], conn: asyncpg.Connection | None) -> int:
+        """Publish with confirms, then mark sent what the broker confirmed (on `conn`, or on its own);
+        raises the first failure after marking the others."""
+        results = await asyncio.gather(*(
+            self._publisher.publish(
+                r.exchange, r.routing_key, r.body, message_id=str(r.event_id), correlation_id=str(r.order_id),
+            ) for r in rows
+        ), return_exceptions=True)
+        sent = [r.id for r, result in zip(rows, results, strict=True) if result is None]
+        await fault_point(f"{self._service}.after_publish_before_mark_sent")
+        if sent:
+            await (conn or self._pool).execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", sent)
         metrics.OUTBOX_RELAYED.inc(len(sent))
         failed = [result for result in results if result is not None]
         if failed:  # one bad row must not hold back the others: they are sent, it waits for a retry
             raise failed[0]
-        return len(rows)
+        return len(sent)
 
     async def flush(self) -> None:
-        while await self.publish_batch() == self._batch_size:
+        """Everything unsent, however young (at shutdown, and in tests)."""
+        await self.publish_handed()
+        while await self.publish_batch(claim_after_s=0) == self._batch_size:
             pass
 
     async def prune(self) -> None:
@@ -100,46 +152,24 @@ class OutboxRelay:
             )
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen())
         backoff = 0.1
-        rounds = 0
-        try:
-            while True:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-                self._wake.clear()
-                try:
-                    await self.flush()
+        polled = rounds = 0
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            self._wake.clear()
+            try:
+                await self.publish_handed()
+                if time.monotonic() - polled >= self._poll_interval_s:
+                    while await self.publish_batch() == self._batch_size:
+                        pass
+                    polled = time.monotonic()
                     rounds += 1
                     if rounds % 600 == 0:
                         await self.prune()
-                    backoff = 0.1
-                except Exception as exc:  # broker or database away: the rows wait, nothing is lost
-                    metrics.OUTBOX_ERRORS.inc()
-                    log.warning("outbox relay failed, will retry", extra={"error": repr(exc)})
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 5.0)
-                    self._wake.set()
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-
-    async def _listen(self) -> None:
-        """LISTEN on a dedicated connection for commits by any replica; reconnects if it drops."""
-        on_notify = lambda *_: self.wake()  # noqa: E731
-        while True:
-            try:
-                conn = await asyncpg.connect(self._dsn, timeout=5)
-                try:
-                    await conn.add_listener(NOTIFY_CHANNEL, on_notify)
-                    self.wake()  # catch up on what was committed while we were not listening
-                    while not conn.is_closed():  # noqa: ASYNC110 - asyncpg gives no closed event
-                        await asyncio.sleep(self._poll_interval_s)
-                finally:
-                    await conn.close(timeout=2)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox listener lost, reconnecting", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
+                backoff = 0.1
+            except Exception as exc:  # broker or database away: the rows wait, nothing is lost
+                metrics.OUTBOX_ERRORS.inc()
+                log.warning("outbox relay failed, will retry", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)

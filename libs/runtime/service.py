@@ -74,8 +74,8 @@ async def _broker(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None
 async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
     s = app[SETTINGS]
     app[RELAY] = OutboxRelay(
-        app[POOL], s.database_url, app[PUBLISHER], spec.name, s.outbox_batch_size,
-        s.outbox_poll_interval_s, s.outbox_retention.total_seconds(),
+        app[POOL], app[PUBLISHER], spec.name, s.outbox_batch_size,
+        s.outbox_poll_interval_s, s.outbox_retention.total_seconds(), s.outbox_claim_after_s,
     )
     async with background(app[RELAY].run(), "outbox-relay"):
         yield
@@ -92,7 +92,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[No
         app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handlers(app),
         prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
-        queue_type=s.queue_type, on_commit=app[RELAY].wake,
+        queue_type=s.queue_type, on_commit=app[RELAY].committed,
         batch_handler=spec.batch_handler(app) if spec.batch_handler else None,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,

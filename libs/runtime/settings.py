@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     publish_timeout_s: float = 5.0
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = 1.0
+    # rows are published by the process that wrote them at commit; any replica's relay takes over those
+    # still unsent (a crash, the broker away) once they are this old
+    outbox_claim_after_s: float = 5.0
     outbox_retention: Duration = timedelta(hours=1)
     # PostgreSQL
     db_pool_min_size: int = 2

@@ -9,7 +9,7 @@ from typing import Self
 import asyncpg
 
 from events import Event
-from messaging.outbox import write_outbox
+from messaging.outbox import OnCommit, write_outbox
 
 log = logging.getLogger(__name__)
 ACQUIRE_TIMEOUT_S = 5.0  # an exhausted pool is an error (503, or a retry), not an endless wait
@@ -22,7 +22,7 @@ class UnitOfWork:
     table inside the same transaction, so they exist if and only if the state change does.
     """
 
-    def __init__(self, pool: asyncpg.Pool, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, on_commit: OnCommit | None = None) -> None:
         self._pool = pool
         self._on_commit = on_commit
         self.outbox: list[Event] = []
@@ -40,12 +40,11 @@ class UnitOfWork:
         return self
 
     async def commit(self) -> None:
-        if self.outbox:
-            await write_outbox(self.conn, self.outbox)
+        rows = await write_outbox(self.conn, self.outbox) if self.outbox else []
         await self._tx.commit()
         self.committed = True
-        if self.outbox and self._on_commit:
-            self._on_commit()
+        if rows and self._on_commit:  # handed to the relay, which publishes them at once
+            self._on_commit(rows)
         for effect in self.after_commit:
             try:
                 await effect()

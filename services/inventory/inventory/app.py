@@ -58,7 +58,7 @@ async def sweeper(app: web.Application) -> AsyncIterator[None]:
     s: InventorySettings = app[SETTINGS]
     task = run_sweeper(
         app[POOL], app[PROJECTION], s.reservation_sweep_interval.total_seconds(),
-        s.reservation_scan_interval.total_seconds(), s.sweep_batch_size, app[RELAY].wake,
+        s.reservation_scan_interval.total_seconds(), s.sweep_batch_size, app[RELAY].committed,
     )
     async with background(task, "reservation-sweeper"):
         yield

@@ -8,7 +8,6 @@ PostgreSQL instead: the safety net for index entries Redis lost.
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from uuid import UUID
 
 import asyncpg
@@ -16,6 +15,7 @@ import asyncpg
 from inventory import metrics, queries, repository, reservation_repository
 from inventory.projection import Projection
 from inventory.reservations import Changes
+from messaging.outbox import OnCommit
 from runtime.faults import fault_point
 from runtime.unit_of_work import UnitOfWork
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 async def sweep_once(
-    pool: asyncpg.Pool, projection: Projection, batch_size: int, on_commit: Callable[[], None] | None = None,
+    pool: asyncpg.Pool, projection: Projection, batch_size: int, on_commit: OnCommit | None = None,
     candidates: list[UUID] | None = None,
 ) -> int:
     """Expire up to `batch_size` due reservations (among `candidates`, if given) in one transaction."""
@@ -47,7 +47,7 @@ async def sweep_once(
 
 
 async def sweep(pool: asyncpg.Pool, projection: Projection, batch_size: int, scan: bool,
-                on_commit: Callable[[], None] | None = None) -> int:
+                on_commit: OnCommit | None = None) -> int:
     """One round: the due reservations named by the index, or (scan) all due ones in PostgreSQL."""
     expired = 0
     while True:
@@ -66,7 +66,7 @@ async def sweep(pool: asyncpg.Pool, projection: Projection, batch_size: int, sca
 
 async def run_sweeper(
     pool: asyncpg.Pool, projection: Projection, interval_s: float, scan_interval_s: float, batch_size: int,
-    on_commit: Callable[[], None] | None = None,
+    on_commit: OnCommit | None = None,
 ) -> None:
     last_scan = float("-inf")
     while True:

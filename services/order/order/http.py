@@ -36,20 +36,20 @@ async def create_order(request: web.Request) -> web.Response:
     ))
     digest = None if key is None else hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        placed = await repository.place_order(
+        rows = await repository.place_order(
             conn, order_id, body.customer_id, body.payment_method, total,
             [(i.product_id, i.quantity, i.unit_price) for i in items], event, key, digest,
         )
-        if not placed:
+        if rows is None:
             claim = await repository.existing_claim(conn, key)
-    if not placed:
+    if rows is None:
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
             raise ApiError(503, "unavailable", "a request with this Idempotency-Key was in flight, retry later")
         if claim["request_hash"] != digest:
             raise ApiError(409, "idempotency_key_reused",
                            "this Idempotency-Key was used with a different request body")
         return _accepted(claim["order_id"], claim["status"])
-    request.app[RELAY].wake()
+    request.app[RELAY].committed(rows)
     return _accepted(order_id, domain.PENDING)
 
 

@@ -9,20 +9,20 @@ from uuid import UUID
 import asyncpg
 
 from events import Event
-from messaging.outbox import outbox_insert, outbox_params
+from messaging.outbox import Outgoing, Row, outbox_insert
 from order import domain
 
 
 async def place_order(
     conn: asyncpg.Connection, order_id: UUID, customer_id: UUID, payment_method: str, total: Decimal,
     items: list[tuple[UUID, int, Decimal]], created: Event, key: str | None, request_hash: str | None,
-) -> bool:
+) -> list[Row] | None:
     """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
     only if it was free insert the order, its lines, its first history entry and its order.created
-    outbox row. False: the key was taken already (by a committed request; a concurrent claimer of the
-    same key is waited for) and nothing was written."""
-    insert_outbox, notify = outbox_insert(11, when="EXISTS (SELECT FROM go)")
-    return await conn.fetchval(
+    outbox row, returned for the relay. None: the key was taken already (by a committed request; a
+    concurrent claimer of the same key is waited for) and nothing was written."""
+    outgoing = Outgoing([created])
+    outbox_id = await conn.fetchval(
         "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
         "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"
         " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
@@ -33,12 +33,13 @@ async def place_order(
         "  WHERE EXISTS (SELECT FROM go)),"
         " h AS (INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
         "  SELECT $1, $5, 'order.created', $16, true FROM go),"
-        f" x AS ({insert_outbox})"
-        f" SELECT EXISTS (SELECT FROM go) AND (SELECT {notify} FROM go) IS NOT NULL",
+        f" x AS ({outbox_insert(11, when='EXISTS (SELECT FROM go)')})"
+        " SELECT id FROM x",
         order_id, customer_id, payment_method, total, domain.PENDING,
         [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], key, request_hash,
-        *outbox_params([created]), created.event_id,
+        *outgoing.params(), created.event_id,
     )
+    return None if outbox_id is None else outgoing.rows({created.event_id: outbox_id})
 
 
 class HistoryRow(NamedTuple):

@@ -7,7 +7,7 @@ import pytest
 import messaging.outbox
 from events import decode, encode
 from messaging.errors import PublishError
-from messaging.outbox import OutboxRelay
+from messaging.outbox import OutboxRelay, Row
 from runtime.unit_of_work import UnitOfWork
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
 from tests.support.wait import eventually
@@ -43,14 +43,14 @@ async def commit_events(pool, events) -> None:
         await uow.commit()
 
 
-def relay(pool, db_url, publisher) -> OutboxRelay:
-    return OutboxRelay(pool, db_url, publisher, "shipping", batch_size=50)
+def relay(pool, db_url, publisher, claim_after_s: float = 0) -> OutboxRelay:
+    return OutboxRelay(pool, publisher, "shipping", batch_size=50, claim_after_s=claim_after_s)
 
 
 async def test_the_state_change_and_its_events_commit_together(pool):
     event = event_of(RESERVED)
-    woken = []
-    async with UnitOfWork(pool, on_commit=lambda: woken.append(True)) as uow:
+    handed = []
+    async with UnitOfWork(pool, on_commit=handed.extend) as uow:
         await record(uow, event)
         uow.outbox.append(event)
         await uow.commit()
@@ -59,7 +59,7 @@ async def test_the_state_change_and_its_events_commit_together(pool):
     assert (row["exchange"], row["routing_key"], row["order_id"]) == ("inventory.exchange", RESERVED, event.order_id)
     assert row["sent_at"] is None
     assert decode(bytes(row["body"]), RESERVED) == event
-    assert woken == [True]  # the relay is told at once
+    assert [(r.id, r.event_id, r.body) for r in handed] == [(row["id"], event.event_id, row["body"])]  # at once
 
 
 async def test_a_unit_of_work_that_raises_leaves_neither_state_nor_events(pool):
@@ -152,3 +152,48 @@ async def test_a_crash_between_confirm_and_mark_sent_gives_a_duplicate_never_a_l
     await eventually(lambda: consumed(QUEUE, "duplicate") - duplicates_before == 1, 10, message="duplicate acked")
     assert recorder.attempts(event.event_id) == 1
     assert len(await inbox(pool, event.event_id)) == 1
+
+
+async def test_rows_handed_over_at_commit_are_published_from_memory_and_marked_sent(pool, db_url, broker, publisher):
+    r = relay(pool, db_url, publisher, claim_after_s=60)
+    events = [event_of(RESERVED) for _ in range(3)]
+    async with UnitOfWork(pool, on_commit=r.committed) as uow:
+        uow.outbox.extend(events)
+        await uow.commit()
+    assert await r.publish_handed() == 3
+    assert await unsent(pool) == 0
+    for queue in BOUND_QUEUES:
+        assert sorted(m.message_id for m in await take_all(broker, queue)) == sorted(str(e.event_id) for e in events)
+    assert await r.publish_handed() == 0  # handed over once, published once
+
+
+async def test_the_poller_leaves_young_rows_to_their_writer_and_takes_them_once_old(pool, db_url, broker, publisher):
+    """A row its writer is publishing right now must not be published by another replica too; a row its
+    writer never published (it crashed) is published by whoever polls after `claim_after_s`."""
+    events = [event_of(RESERVED) for _ in range(2)]
+    await commit_events(pool, events)  # handed to nobody: as if the writer died at its commit
+    poller = relay(pool, db_url, publisher, claim_after_s=30)
+    assert await poller.publish_batch() == 0
+    assert await unsent(pool) == 2
+    await pool.execute("UPDATE outbox SET created_at = created_at - interval '31 seconds'")
+    assert await poller.publish_batch() == 2
+    assert await unsent(pool) == 0
+    assert len(await take_all(broker, QUEUE)) == 2
+
+
+async def test_a_handed_row_the_broker_refuses_stays_unsent_for_the_poller(pool, db_url, broker, publisher):
+    r = relay(pool, db_url, publisher, claim_after_s=60)
+    ok, refused = event_of(RESERVED), event_of(RESERVED)
+    rows = []
+    for event, key in ((ok, RESERVED), (refused, "inventory.nobody-listens")):  # no queue bound: it comes back
+        row_id = await pool.fetchval(
+            "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
+            " VALUES ($1, $2, 'inventory.exchange', $3, $4) RETURNING id",
+            event.event_id, event.order_id, key, encode(event),
+        )
+        rows.append(Row(row_id, event.event_id, event.order_id, "inventory.exchange", key, encode(event)))
+    r.committed(rows)
+    with pytest.raises(PublishError):
+        await r.publish_handed()
+    assert [row["event_id"] for row in await outbox_rows(pool) if row["sent_at"] is None] == [refused.event_id]
+    assert await r.publish_handed() == 0  # not kept in memory: the poller owns it now
