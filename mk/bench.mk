@@ -5,16 +5,18 @@ ORDERS ?= 2000
 RATE ?= 0
 CONCURRENCY ?= 32
 SCENARIO ?= spread
+WARMUP ?=
 ISOLATED ?=
 
 .PHONY: bench bench-bounds
 
 ## bench: drive the `make up` system with ORDERS orders (SCENARIO=spread|hot|mixed) at RATE orders/s
-## (0 = closed loop at CONCURRENCY), wait until every order is terminal, run the checker and write
+## (0 = closed loop at CONCURRENCY), after WARMUP orders that are not measured (default 5% of ORDERS,
+## at least 50), wait until every order is terminal, run the checker and write
 ## bench/results/latest.json. ISOLATED=1 runs on a fresh stack of its own instead.
 bench: venv
 	$(VENV)/bin/python -m bench.run --scenario $(SCENARIO) --orders $(ORDERS) --rate $(RATE) \
-		--concurrency $(CONCURRENCY) $(if $(ISOLATED),--isolated)
+		--concurrency $(CONCURRENCY) $(if $(WARMUP),--warmup $(WARMUP)) $(if $(ISOLATED),--isolated)
 
 ## bench-bounds: the machine's bare publish-confirm and hop rates alone
 bench-bounds: venv

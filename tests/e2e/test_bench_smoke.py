@@ -1,6 +1,7 @@
 """The benchmark still runs end to end (a few orders on an isolated stack) and reports every field,
 so `make bench` cannot rot. It asserts what a run produced, never how fast it was."""
 
+import asyncpg
 import pytest
 
 from bench import scenarios
@@ -13,6 +14,14 @@ FIELDS = {
     "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes", "post_retries",
     "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors",
 }
+
+
+async def _orders(target: Target) -> int:
+    conn = await asyncpg.connect(target.database_urls["order"])
+    try:
+        return await conn.fetchval("SELECT count(*) FROM orders")
+    finally:
+        await conn.close()
 
 
 def assert_well_formed(result: dict) -> None:
@@ -29,9 +38,13 @@ def assert_well_formed(result: dict) -> None:
 
 
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
-    result = await run_bench(Target.of_stack(stack), "spread", orders=12, rate=40, seed=6, bound_messages=60)
+    target = Target.of_stack(stack)
+    placed_before = await _orders(target)
+    result = await run_bench(target, "spread", orders=12, rate=40, seed=6, bound_messages=60, warmup=5)
     assert_well_formed(result)
-    assert result["outcomes"] == {"CONFIRMED": 12}
+    assert result["outcomes"] == {"CONFIRMED": 12}  # measured: the 12, not the 5 warm-up orders before them
+    assert result["parameters"]["warmup_orders"] == 5
+    assert await _orders(target) - placed_before == 17
     assert result["confirmed_per_s"] > 0 and result["ratio_to_hop_bound"] > 0
 
 
