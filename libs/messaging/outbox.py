@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import NamedTuple
 from uuid import UUID
 
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 
 class Row(NamedTuple):
-    id: int
     event_id: UUID
     order_id: UUID
     exchange: str
@@ -38,11 +37,18 @@ class Row(NamedTuple):
     body: bytes
 
 
+_COLUMNS = "outbox (event_id, order_id, exchange, routing_key, body, created_at)"
 OnCommit = Callable[[list[Row]], None]  # what a unit of work calls with the rows it committed
 
 
+def _text(value: str) -> str:
+    """A string literal, the same whatever standard_conforming_strings says."""
+    return "E'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 class Outgoing:
-    """Events about to be written to the outbox, encoded once: the insert's parameters, then the rows."""
+    """Events about to be written to the outbox, encoded once: as the parameters of `outbox_insert`, or
+    as one statement of literals that can share a round trip with the COMMIT; then as the rows."""
 
     def __init__(self, events: list[Event]) -> None:
         self.events = events
@@ -55,30 +61,31 @@ class Outgoing:
             self._bodies,
         ]
 
-    def rows(self, ids: Mapping[UUID, int]) -> list[Row]:
-        """The written rows, given event id -> outbox id (what the insert returned)."""
-        return [Row(ids[e.event_id], e.event_id, e.order_id, exchange_name(e.producer), e.event_type, body)
+    def insert_literal(self) -> str:
+        """The insert with every value written out (uuids, our own exchange and event names escaped, the
+        body as hex), so it can go in one simple query with the COMMIT: one round trip for both."""
+        values = ", ".join(
+            f"('{e.event_id}'::uuid, '{e.order_id}'::uuid, {_text(exchange_name(e.producer))},"
+            f" {_text(e.event_type)}, decode('{body.hex()}', 'hex'), clock_timestamp())"
+            for e, body in zip(self.events, self._bodies, strict=True)
+        )
+        return f"INSERT INTO {_COLUMNS} VALUES {values}"
+
+    def rows(self) -> list[Row]:
+        return [Row(e.event_id, e.order_id, exchange_name(e.producer), e.event_type, body)
                 for e, body in zip(self.events, self._bodies, strict=True)]
 
 
 def outbox_insert(first: int, when: str = "true") -> str:
     """SQL that inserts events into the outbox, for use as a data-modifying CTE inside a larger
-    statement: its arrays are parameters $first..$first+4 (bind `Outgoing.params()`), it inserts only
-    if `when` holds, and it returns each row's (id, event_id)."""
+    statement: its arrays are parameters $first..$first+4 (bind `Outgoing.params()`), and it inserts
+    only if `when` holds."""
     e, o, x, r, b = (f"${n}" for n in range(first, first + 5))
     return (
-        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at)"
-        f" SELECT e, o, x, r, b, clock_timestamp()"
+        f"INSERT INTO {_COLUMNS} SELECT e, o, x, r, b, clock_timestamp()"
         f" FROM unnest({e}::uuid[], {o}::uuid[], {x}::text[], {r}::text[], {b}::bytea[])"
-        f" WITH ORDINALITY AS d(e, o, x, r, b, n) WHERE {when} ORDER BY n RETURNING id, event_id"
+        f" WITH ORDINALITY AS d(e, o, x, r, b, n) WHERE {when} ORDER BY n"
     )
-
-
-async def write_outbox(conn: asyncpg.Connection, events: list[Event]) -> list[Row]:
-    """One statement (one round trip): the rows, in order; returns them for the relay."""
-    outgoing = Outgoing(events)
-    written = await conn.fetch(outbox_insert(1), *outgoing.params())
-    return outgoing.rows({r["event_id"]: r["id"] for r in written})
 
 
 class OutboxRelay:
@@ -112,7 +119,7 @@ class OutboxRelay:
         age = self._claim_after_s if claim_after_s is None else claim_after_s
         async with self._pool.acquire() as conn, conn.transaction():
             claimed = await conn.fetch(
-                "SELECT id, event_id, order_id, exchange, routing_key, body FROM outbox"
+                "SELECT event_id, order_id, exchange, routing_key, body FROM outbox"
                 " WHERE sent_at IS NULL AND created_at <= clock_timestamp() - make_interval(secs => $2)"
                 " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch_size, age,
@@ -129,10 +136,12 @@ class OutboxRelay:
                 r.exchange, r.routing_key, r.body, message_id=str(r.event_id), correlation_id=str(r.order_id),
             ) for r in rows
         ), return_exceptions=True)
-        sent = [r.id for r, result in zip(rows, results, strict=True) if result is None]
+        sent = [r.event_id for r, result in zip(rows, results, strict=True) if result is None]
         await fault_point(f"{self._service}.after_publish_before_mark_sent")
         if sent:
-            await (conn or self._pool).execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", sent)
+            await (conn or self._pool).execute(
+                "UPDATE outbox SET sent_at = now() WHERE event_id = ANY($1::uuid[])", sent
+            )
         metrics.OUTBOX_RELAYED.inc(len(sent))
         failed = [result for result in results if result is not None]
         if failed:  # one bad row must not hold back the others: they are sent, it waits for a retry

@@ -9,7 +9,7 @@ from typing import Self
 import asyncpg
 
 from events import Event
-from messaging.outbox import OnCommit, write_outbox
+from messaging.outbox import OnCommit, Outgoing
 
 log = logging.getLogger(__name__)
 ACQUIRE_TIMEOUT_S = 5.0  # an exhausted pool is an error (503, or a retry), not an endless wait
@@ -31,18 +31,22 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.conn: asyncpg.Connection = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S)
-        self._tx = self.conn.transaction()
         try:
-            await self._tx.start()
+            await self.conn.execute("BEGIN")
         except BaseException:
             await self._pool.release(self.conn)
             raise
         return self
 
     async def commit(self) -> None:
-        rows = await write_outbox(self.conn, self.outbox) if self.outbox else []
-        await self._tx.commit()
+        outgoing = Outgoing(self.outbox)
+        # the outbox rows and the COMMIT in one simple query, one round trip: if the insert fails, the
+        # COMMIT is not run and the transaction rolls back on the way out
+        status = await self.conn.execute(f"{outgoing.insert_literal()}; COMMIT" if self.outbox else "COMMIT")
+        if status != "COMMIT":  # PostgreSQL answers a COMMIT of a failed transaction by rolling it back
+            raise asyncpg.InFailedSQLTransactionError(f"the transaction was rolled back at commit ({status})")
         self.committed = True
+        rows = outgoing.rows()
         if rows and self._on_commit:  # handed to the relay, which publishes them at once
             self._on_commit(rows)
         for effect in self.after_commit:
@@ -57,6 +61,6 @@ class UnitOfWork:
         try:
             if not self.committed and not self.conn.is_closed():
                 with contextlib.suppress(Exception):  # a broken connection: the pool discards it
-                    await self._tx.rollback()
+                    await self.conn.execute("ROLLBACK")
         finally:
             await self._pool.release(self.conn)

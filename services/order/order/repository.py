@@ -22,7 +22,7 @@ async def place_order(
     outbox row, returned for the relay. None: the key was taken already (by a committed request; a
     concurrent claimer of the same key is waited for) and nothing was written."""
     outgoing = Outgoing([created])
-    outbox_id = await conn.fetchval(
+    placed = await conn.fetchval(
         "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
         "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"
         " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
@@ -34,12 +34,12 @@ async def place_order(
         " h AS (INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
         "  SELECT $1, $5, 'order.created', $16, true FROM go),"
         f" x AS ({outbox_insert(11, when='EXISTS (SELECT FROM go)')})"
-        " SELECT id FROM x",
+        " SELECT EXISTS (SELECT FROM go)",
         order_id, customer_id, payment_method, total, domain.PENDING,
         [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], key, request_hash,
         *outgoing.params(), created.event_id,
     )
-    return None if outbox_id is None else outgoing.rows({created.event_id: outbox_id})
+    return outgoing.rows() if placed else None
 
 
 class HistoryRow(NamedTuple):

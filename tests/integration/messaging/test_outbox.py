@@ -2,12 +2,15 @@
 change does; the relay marks a row sent only after the broker confirmed it; a crash between the
 confirm and the mark publishes the row again (a duplicate the inbox absorbs), never loses it."""
 
+import contextlib
+
+import asyncpg
 import pytest
 
 import messaging.outbox
 from events import decode, encode
 from messaging.errors import PublishError
-from messaging.outbox import OutboxRelay, Row
+from messaging.outbox import OutboxRelay, Outgoing, Row, _text
 from runtime.unit_of_work import UnitOfWork
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
 from tests.support.wait import eventually
@@ -59,7 +62,7 @@ async def test_the_state_change_and_its_events_commit_together(pool):
     assert (row["exchange"], row["routing_key"], row["order_id"]) == ("inventory.exchange", RESERVED, event.order_id)
     assert row["sent_at"] is None
     assert decode(bytes(row["body"]), RESERVED) == event
-    assert [(r.id, r.event_id, r.body) for r in handed] == [(row["id"], event.event_id, row["body"])]  # at once
+    assert [(r.event_id, r.routing_key, r.body) for r in handed] == [(event.event_id, RESERVED, row["body"])]  # at once
 
 
 async def test_a_unit_of_work_that_raises_leaves_neither_state_nor_events(pool):
@@ -186,14 +189,49 @@ async def test_a_handed_row_the_broker_refuses_stays_unsent_for_the_poller(pool,
     ok, refused = event_of(RESERVED), event_of(RESERVED)
     rows = []
     for event, key in ((ok, RESERVED), (refused, "inventory.nobody-listens")):  # no queue bound: it comes back
-        row_id = await pool.fetchval(
+        await pool.execute(
             "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
-            " VALUES ($1, $2, 'inventory.exchange', $3, $4) RETURNING id",
+            " VALUES ($1, $2, 'inventory.exchange', $3, $4)",
             event.event_id, event.order_id, key, encode(event),
         )
-        rows.append(Row(row_id, event.event_id, event.order_id, "inventory.exchange", key, encode(event)))
+        rows.append(Row(event.event_id, event.order_id, "inventory.exchange", key, encode(event)))
     r.committed(rows)
     with pytest.raises(PublishError):
         await r.publish_handed()
     assert [row["event_id"] for row in await outbox_rows(pool) if row["sent_at"] is None] == [refused.event_id]
     assert await r.publish_handed() == 0  # not kept in memory: the poller owns it now
+
+
+async def test_a_transaction_already_failed_is_not_reported_committed(pool):
+    """PostgreSQL answers the COMMIT of a failed transaction with a rollback, not an error: the unit of
+    work must not take that for a commit (nor hand its events to the relay)."""
+    event = event_of(RESERVED)
+    handed = []
+    with pytest.raises(asyncpg.InFailedSQLTransactionError):
+        async with UnitOfWork(pool, on_commit=handed.extend) as uow:
+            await record(uow, event)
+            with contextlib.suppress(asyncpg.PostgresError):  # a handler that swallowed a database error
+                await uow.conn.execute("SELECT 1/0")
+            await uow.commit()
+    assert handed == [] and not uow.committed
+    assert await effects(pool, event.event_id) == 0
+    assert await outbox_rows(pool) == []
+
+
+@pytest.mark.parametrize("conforming", ["on", "off"])
+async def test_outbox_rows_written_as_literals_read_back_exactly(pool, conforming):
+    """The rows are written out as literals (to share the COMMIT's round trip): names with quotes or
+    backslashes and every body byte read back as they were, whatever standard_conforming_strings says."""
+    events = [event_of(RESERVED) for _ in range(3)]
+    async with pool.acquire() as conn:
+        await conn.execute(f"SET standard_conforming_strings = {conforming}")
+        try:
+            for name in ("it's", "back\\slash \\' both", "plain"):
+                assert await conn.fetchval(f"SELECT {_text(name)}") == name
+            await conn.execute(Outgoing(events).insert_literal())
+        finally:
+            await conn.execute("RESET standard_conforming_strings")
+    rows = await outbox_rows(pool)
+    assert [(r["event_id"], r["exchange"], r["routing_key"], bytes(r["body"])) for r in rows] == [
+        (e.event_id, "inventory.exchange", RESERVED, encode(e)) for e in events
+    ]
