@@ -1,7 +1,7 @@
 """Order's event handler: every saga event is recorded in the history; some move the status.
 
-A batch of events costs three statements whatever its size: lock the orders (in order id order), write
-the changed orders, write the history rows.
+A batch of events costs two statements whatever its size: lock the orders (in order id order), then
+write the changed orders and the history rows together.
 """
 
 from uuid import UUID
@@ -34,9 +34,7 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
             repository.HistoryRow(event.order_id, s, event.event_type, event.event_id, outcome.applied, outcome.note)
             for s in (outcome.statuses or [None])
         )
-    if changed:
-        await repository.update_many(uow.conn, changed)
-    await repository.add_history(uow.conn, history)
+    await repository.record(uow.conn, changed, history)
 
 
 async def record_event(event: Event, uow: UnitOfWork) -> None:

@@ -51,12 +51,17 @@ class HistoryRow(NamedTuple):
     note: str | None
 
 
-async def add_history(conn: asyncpg.Connection, rows: list[HistoryRow]) -> None:
-    """The rows in one statement, in list order (history is read back in insertion order)."""
+async def record(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]], rows: list[HistoryRow]) -> None:
+    """In one statement: the orders' new statuses, and tracking codes where one is given (a code once set
+    is never cleared); then the history rows, in list order (history is read back in insertion order)."""
     await conn.execute(
-        "INSERT INTO order_history (order_id, status, event_type, event_id, applied, note)"
-        " SELECT o, s, t, e, a, n FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[], $6::text[])"
+        "WITH changed AS (UPDATE orders o SET status = d.s, tracking_code = coalesce(d.t, o.tracking_code),"
+        "  updated_at = clock_timestamp()"
+        "  FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, s, t) WHERE o.order_id = d.id)"
+        " INSERT INTO order_history (order_id, status, event_type, event_id, applied, note)"
+        " SELECT o, s, t, e, a, n FROM unnest($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::bool[], $9::text[])"
         " WITH ORDINALITY AS d(o, s, t, e, a, n, i) ORDER BY i",
+        list(changes), [s for s, _ in changes.values()], [t for _, t in changes.values()],
         *([getattr(r, f) for r in rows] for f in HistoryRow._fields),
     )
 
@@ -68,16 +73,6 @@ async def lock_statuses(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict
         list(set(order_ids)),
     )
     return {r["order_id"]: r["status"] for r in rows}
-
-
-async def update_many(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]]) -> None:
-    """New statuses, and tracking codes where one is given (a code once set is never cleared)."""
-    await conn.execute(
-        "UPDATE orders o SET status = d.s, tracking_code = coalesce(d.t, o.tracking_code),"
-        " updated_at = clock_timestamp()"
-        " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, s, t) WHERE o.order_id = d.id",
-        list(changes), [s for s, _ in changes.values()], [t for _, t in changes.values()],
-    )
 
 
 async def existing_claim(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:

@@ -1,6 +1,6 @@
 """Order's handler with an in-memory repository: every event lands in the history, some move the
 status, and a tracking code is kept only on orders that were not cancelled or declined; a batch of
-events ends exactly where the same events one at a time would, in three repository calls."""
+events ends exactly where the same events one at a time would, in two repository calls."""
 
 from dataclasses import dataclass, field
 from uuid import UUID, uuid4
@@ -16,7 +16,7 @@ from tests.unit.samples import event_of
 
 @dataclass
 class FakeOrders:
-    """The order repository's three calls the handler makes, over dicts (each call counted)."""
+    """The order repository's two calls the handler makes, over dicts (each call counted)."""
 
     status: dict[UUID, str] = field(default_factory=dict)
     tracking: dict[UUID, str | None] = field(default_factory=dict)
@@ -28,15 +28,12 @@ class FakeOrders:
         self.calls += 1
         return {oid: self.status[oid] for oid in order_ids if oid in self.status}
 
-    async def update_many(self, conn, changes):
+    async def record(self, conn, changes, rows):
         self.calls += 1
         for oid, (status, tracking_code) in changes.items():
             self.status[oid] = status
             if tracking_code is not None:
                 self.tracking[oid] = tracking_code
-
-    async def add_history(self, conn, rows):
-        self.calls += 1
         self.history.extend(tuple(r) for r in rows)
 
 
@@ -139,7 +136,7 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(orders, monk
 
     await handlers.record_events(batch, FakeUnitOfWork())
 
-    assert orders.calls == 3
+    assert orders.calls == 2
     assert orders.status == one_at_a_time.status
     assert orders.status == {a: domain.CONFIRMED, b: domain.PAYMENT_APPROVED, c: domain.PAYMENT_FAILED}
     assert orders.tracking == one_at_a_time.tracking == {a: "TRK-AB12CD34", b: "TRK-AB12CD34"}
