@@ -11,6 +11,8 @@ import messaging.outbox
 from events import decode, encode
 from messaging.errors import PublishError
 from messaging.outbox import OutboxRelay, Outgoing, Row, _text
+from runtime.db import create_pool
+from runtime.settings import ServiceSettings
 from runtime.unit_of_work import UnitOfWork
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
 from tests.support.wait import eventually
@@ -235,3 +237,19 @@ async def test_outbox_rows_written_as_literals_read_back_exactly(pool, conformin
     assert [(r["event_id"], r["exchange"], r["routing_key"], bytes(r["body"])) for r in rows] == [
         (e.event_id, "inventory.exchange", RESERVED, encode(e)) for e in events
     ]
+
+
+async def test_marking_sent_leaves_the_sessions_commit_durability_alone(pool, db_url, broker, publisher):
+    """Marks are committed without waiting for the WAL flush (a lost mark is a duplicate, absorbed), by a
+    transaction-local setting: the pooled connection goes back as durable as it came."""
+    settings = ServiceSettings(database_url=db_url, http_port=0, db_pool_min_size=1, db_pool_max_size=1)
+    async with await create_pool(settings) as single:  # the services' pool: it keeps session settings
+        r = OutboxRelay(single, publisher, "shipping", batch_size=50, claim_after_s=0)
+        async with UnitOfWork(single, on_commit=r.committed) as uow:
+            uow.outbox.append(event_of(RESERVED))
+            await uow.commit()
+        assert await r.publish_handed() == 1
+        await commit_events(single, [event_of(RESERVED)])
+        assert await r.publish_batch() == 1
+        assert await single.fetchval("SHOW synchronous_commit") == "on"
+    assert await unsent(pool) == 0
