@@ -27,6 +27,13 @@ if (( $(psql -h "$PGHOST" -U postgres -Atc "SHOW max_connections") < 300 )); the
   wait_for 60 PostgreSQL pg_isready -q -h "$PGHOST"
 fi
 
+# Every UPDATE leaves a dead row version behind; without autovacuum the tables bloat and their
+# statistics go stale run after run (a server configured with autovacuum = off gets it back on).
+if [ "$(psql -h "$PGHOST" -U postgres -Atc "SHOW autovacuum")" != "on" ]; then
+  say "turning PostgreSQL autovacuum on (a reload, no restart)"
+  psql -h "$PGHOST" -U postgres -qc "ALTER SYSTEM SET autovacuum = on" -c "SELECT pg_reload_conf()" >/dev/null
+fi
+
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   say "starting Redis"
   mkdir -p /var/lib/redis /var/log/redis
