@@ -5,7 +5,8 @@ re-publishes the row (a duplicate the consumers' inbox absorbs), never loses it.
 
 Two ways out, one relay:
 - handed over: the process that commits rows hands them to its own relay at once (`committed`), which
-  publishes them from memory and marks them sent, with no query to find them;
+  publishes them from memory, with no query to find them, and marks them sent within MARK_DELAY_S,
+  many commits' rows in one write;
 - polled: rows that were not handed over or not published (the writer crashed, the broker was away)
   are claimed by any replica's relay once they are `claim_after_s` old, with FOR UPDATE SKIP LOCKED so
   several replicas share the work. The age keeps a poller off rows their writer is publishing now.
@@ -27,6 +28,9 @@ from runtime import metrics
 from runtime.faults import fault_point
 
 log = logging.getLogger(__name__)
+# published rows are marked sent together, at most this long after their publish: one write per round
+# of commits instead of one per commit (a mark lost in a crash is a duplicate the inbox absorbs)
+MARK_DELAY_S = 0.05
 
 
 class Row(NamedTuple):
@@ -88,6 +92,13 @@ def outbox_insert(first: int, when: str = "true") -> str:
     )
 
 
+def _mark(event_ids: list[UUID]) -> str:
+    """Mark rows sent. A mark lost in a crash only means the row is published again (a duplicate the
+    inbox absorbs), so it does not wait for its WAL flush (transaction-local setting)."""
+    ids = ", ".join(f"'{e}'" for e in event_ids)  # UUIDs: nothing to escape
+    return f"SET LOCAL synchronous_commit = off; UPDATE outbox SET sent_at = now() WHERE event_id IN ({ids})"
+
+
 class OutboxRelay:
     def __init__(
         self, pool: asyncpg.Pool, publisher: Publisher, service: str, batch_size: int = 200,
@@ -101,6 +112,8 @@ class OutboxRelay:
         self._retention_s = retention_s
         self._claim_after_s = claim_after_s
         self._handed: list[Row] = []
+        self._unmarked: list[UUID] = []  # published from memory, not yet marked sent
+        self._mark_due = 0.0
         self._wake = asyncio.Event()
 
     def committed(self, rows: list[Row]) -> None:
@@ -109,9 +122,20 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_handed(self) -> int:
-        """Publish and mark what was handed over; what fails is left to the poller."""
+        """Publish what was handed over (marked sent by `mark_sent`); what fails is left to the poller."""
         rows, self._handed = self._handed, []
         return await self._publish(rows, None) if rows else 0
+
+    async def mark_sent(self) -> None:
+        """Mark what `publish_handed` published, in one write; kept for the next try if it fails."""
+        ids, self._unmarked = self._unmarked, []
+        if not ids:
+            return
+        try:
+            await self._pool.execute(f"BEGIN; {_mark(ids)}; COMMIT")
+        except BaseException:
+            self._unmarked[:0] = ids
+            raise
 
     async def publish_batch(self, claim_after_s: float | None = None) -> int:
         """Claim, publish and mark one batch of rows nobody published (at least `claim_after_s` old,
@@ -138,12 +162,12 @@ class OutboxRelay:
         ), return_exceptions=True)
         sent = [r.event_id for r, result in zip(rows, results, strict=True) if result is None]
         await fault_point(f"{self._service}.after_publish_before_mark_sent")
-        if sent:
-            # a mark lost in a crash only means the row is published again (a duplicate the inbox
-            # absorbs), so the mark does not wait for its WAL flush; one round trip either way
-            ids = ", ".join(f"'{e}'" for e in sent)  # UUIDs: nothing to escape
-            mark = f"SET LOCAL synchronous_commit = off; UPDATE outbox SET sent_at = now() WHERE event_id IN ({ids})"
-            await (conn or self._pool).execute(mark if conn else f"BEGIN; {mark}; COMMIT")
+        if sent and conn is not None:
+            await conn.execute(_mark(sent))
+        elif sent:
+            if not self._unmarked:
+                self._mark_due = time.monotonic() + MARK_DELAY_S
+            self._unmarked.extend(sent)
         metrics.OUTBOX_RELAYED.inc(len(sent))
         failed = [result for result in results if result is not None]
         if failed:  # one bad row must not hold back the others: they are sent, it waits for a retry
@@ -153,6 +177,7 @@ class OutboxRelay:
     async def flush(self) -> None:
         """Everything unsent, however young (at shutdown, and in tests)."""
         await self.publish_handed()
+        await self.mark_sent()
         while await self.publish_batch(claim_after_s=0) == self._batch_size:
             pass
 
@@ -166,11 +191,16 @@ class OutboxRelay:
         backoff = 0.1
         polled = rounds = 0
         while True:
+            wait = self._poll_interval_s
+            if self._unmarked:
+                wait = min(wait, max(0.0, self._mark_due - time.monotonic()))
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
             try:
                 await self.publish_handed()
+                if self._unmarked and time.monotonic() >= self._mark_due:
+                    await self.mark_sent()
                 if time.monotonic() - polled >= self._poll_interval_s:
                     while await self.publish_batch() == self._batch_size:
                         pass

@@ -2,6 +2,7 @@
 change does; the relay marks a row sent only after the broker confirmed it; a crash between the
 confirm and the mark publishes the row again (a duplicate the inbox absorbs), never loses it."""
 
+import asyncio
 import contextlib
 
 import asyncpg
@@ -38,6 +39,16 @@ async def outbox_rows(pool, event_id=None) -> list:
 
 async def unsent(pool) -> int:
     return await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+
+
+async def equals(value, expected) -> bool:
+    return await value == expected
+
+
+async def commit_and_hand(pool, r: OutboxRelay, events) -> None:
+    async with UnitOfWork(pool, on_commit=r.committed) as uow:
+        uow.outbox.extend(events)
+        await uow.commit()
 
 
 async def commit_events(pool, events) -> None:
@@ -166,6 +177,8 @@ async def test_rows_handed_over_at_commit_are_published_from_memory_and_marked_s
         uow.outbox.extend(events)
         await uow.commit()
     assert await r.publish_handed() == 3
+    assert await unsent(pool) == 3  # published; marked a moment later, in one write for many commits
+    await r.mark_sent()
     assert await unsent(pool) == 0
     for queue in BOUND_QUEUES:
         assert sorted(m.message_id for m in await take_all(broker, queue)) == sorted(str(e.event_id) for e in events)
@@ -200,6 +213,7 @@ async def test_a_handed_row_the_broker_refuses_stays_unsent_for_the_poller(pool,
     r.committed(rows)
     with pytest.raises(PublishError):
         await r.publish_handed()
+    await r.mark_sent()
     assert [row["event_id"] for row in await outbox_rows(pool) if row["sent_at"] is None] == [refused.event_id]
     assert await r.publish_handed() == 0  # not kept in memory: the poller owns it now
 
@@ -249,7 +263,47 @@ async def test_marking_sent_leaves_the_sessions_commit_durability_alone(pool, db
             uow.outbox.append(event_of(RESERVED))
             await uow.commit()
         assert await r.publish_handed() == 1
+        await r.mark_sent()
         await commit_events(single, [event_of(RESERVED)])
         assert await r.publish_batch() == 1
         assert await single.fetchval("SHOW synchronous_commit") == "on"
     assert await unsent(pool) == 0
+
+
+class DatabaseAway:
+    """The relay's pool while the database is away, then back."""
+
+    def __init__(self, pool) -> None:
+        self.pool, self.away = pool, True
+
+    async def execute(self, *args):
+        if self.away:
+            raise ConnectionError("database away")
+        return await self.pool.execute(*args)
+
+
+async def test_marks_that_fail_are_kept_and_written_on_the_next_try(pool, db_url, broker, publisher):
+    flaky = DatabaseAway(pool)
+    r = OutboxRelay(flaky, publisher, "shipping", batch_size=50, claim_after_s=60)
+    await commit_and_hand(pool, r, [event_of(RESERVED) for _ in range(2)])
+    assert await r.publish_handed() == 2
+    with pytest.raises(ConnectionError):
+        await r.mark_sent()
+    assert await unsent(pool) == 2
+    flaky.away = False
+    await r.mark_sent()
+    assert await unsent(pool) == 0
+
+
+async def test_the_running_relay_publishes_at_once_and_marks_soon_after(pool, db_url, broker, publisher):
+    r = relay(pool, db_url, publisher, claim_after_s=60)
+    task = asyncio.create_task(r.run())
+    try:
+        events = [event_of(RESERVED) for _ in range(3)]
+        await commit_and_hand(pool, r, events)
+        await eventually(lambda: equals(depth(broker, QUEUE), 3), 5, message="published")
+        await eventually(lambda: equals(unsent(pool), 0), 5, message="marked sent")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
