@@ -168,6 +168,8 @@ async def test_the_same_idempotency_key_and_body_return_the_same_order(stack, ap
     assert other_key[0] == 201 and other_key[1]["order_id"] != first[1]["order_id"]
     for order_id in (first[1]["order_id"], other_key[1]["order_id"]):
         assert (await api.terminal(UUID(order_id)))["status"] == "CONFIRMED"
+    late = await post(api, body, headers={"Idempotency-Key": key})  # the saga is over by now
+    assert late[:2] == first[:2] == (201, {"order_id": first[1]["order_id"], "status": "PENDING"})
     await assert_clean(stack)
 
 

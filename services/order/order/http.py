@@ -48,7 +48,7 @@ async def create_order(request: web.Request) -> web.Response:
         if claim["request_hash"] != digest:
             raise ApiError(409, "idempotency_key_reused",
                            "this Idempotency-Key was used with a different request body")
-        return _accepted(claim["order_id"], claim["status"])
+        return _accepted(claim["order_id"], domain.PENDING)  # the answer it first got, whatever the order's status now
     request.app[RELAY].committed(rows)
     return _accepted(order_id, domain.PENDING)
 

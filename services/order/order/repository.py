@@ -76,12 +76,8 @@ async def lock_statuses(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict
 
 
 async def existing_claim(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
-    """The request that claimed `key` first: its body's hash, its order and that order's status."""
-    return await conn.fetchrow(
-        "SELECT r.request_hash, r.order_id, o.status FROM idempotency_requests r"
-        " JOIN orders o USING (order_id) WHERE r.key = $1",
-        key,
-    )
+    """The request that claimed `key` first: its body's hash and its order."""
+    return await conn.fetchrow("SELECT request_hash, order_id FROM idempotency_requests WHERE key = $1", key)
 
 
 async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
