@@ -11,7 +11,7 @@ Handlers decide in memory, the events sorted by order id (`by_order`; one order'
 they arrived in), and write the batch in a few statements.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from events import Event
 from runtime.logs import log_context
@@ -35,7 +35,7 @@ def by_order(events: list[Event]) -> list[Event]:
     return sorted(events, key=lambda e: e.order_id)
 
 
-def one_by_one(handlers: dict[str, Handler]) -> BatchHandler:
+def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
     """A batch handler made of per-event handlers: each event in order id order, all in the caller's
     transaction."""
 

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -85,14 +86,16 @@ def _first_of_each(batch: list[Delivery]) -> list[Delivery]:
 class Consumer:
     def __init__(
         self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
-        service: str, handlers: dict[str, Handler], *, prefetch: int, max_attempts: int,
+        service: str, handle: BatchHandler | Mapping[str, Handler], *, prefetch: int, max_attempts: int,
         retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
-        on_commit: OnCommit | None = None, batch_handler: BatchHandler | None = None,
-        workers: int = 2, batch_size: int = 50,
+        on_commit: OnCommit | None = None, workers: int = 2, batch_size: int = 50,
     ) -> None:
+        """`handle` applies a batch of events (what the services give), or is one handler per event type,
+        which must be exactly the service's subscriptions, applied one by one."""
         self._connection, self._pool, self._publisher = connection, pool, publisher
-        self._service, self._handlers = service, handlers
-        self._apply_events = batch_handler or one_by_one(handlers)
+        self._service = service
+        self._per_type = handle if isinstance(handle, Mapping) else None
+        self._apply_events = one_by_one(handle) if isinstance(handle, Mapping) else handle
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
@@ -110,8 +113,8 @@ class Consumer:
 
     async def start(self) -> None:
         bindings = bindings_of(self._service)
-        missing = {b.event_type for b in bindings} ^ set(self._handlers)
-        if missing:
+        missing = {b.event_type for b in bindings} ^ set(self._per_type or ())
+        if self._per_type is not None and missing:
             raise RuntimeError(f"{self._service}: handlers and subscriptions differ on {sorted(missing)}")
         self._tasks = [asyncio.create_task(self._work(), name=f"consumer-{i}") for i in range(self._workers)]
         self._channel = await self._connection.channel()

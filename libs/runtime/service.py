@@ -16,7 +16,7 @@ import uvloop
 from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
-from messaging.batch import BatchHandler, Handler
+from messaging.batch import BatchHandler
 from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
@@ -42,10 +42,9 @@ class ServiceSpec:
     name: str
     settings_cls: type[ServiceSettings]
     migrations: Path
-    handlers: Callable[[web.Application], dict[str, Handler]]
+    # applies a batch of the service's events in one transaction (messaging.batch)
+    handler: Callable[[web.Application], BatchHandler]
     setup: Callable[[web.Application], None] | None = None  # routes, extra contexts, readiness checks
-    # applies several events in one transaction; by default the handlers one by one (messaging.batch)
-    batch_handler: Callable[[web.Application], BatchHandler] | None = None
 
 
 async def _database(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
@@ -89,11 +88,10 @@ async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]
 async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
     s = app[SETTINGS]
     consumer = Consumer(
-        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handlers(app),
+        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handler(app),
         prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
         queue_type=s.queue_type, on_commit=app[RELAY].committed,
-        batch_handler=spec.batch_handler(app) if spec.batch_handler else None,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,
     )

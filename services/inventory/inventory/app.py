@@ -6,7 +6,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from events import CONSUMERS, Event
 from inventory.cache import AvailabilityCache
 from inventory.expiry import run_sweeper
 from inventory.expiry_index import ExpiryIndex
@@ -16,27 +15,16 @@ from inventory.projection import PROJECTION, Projection
 from inventory.reconcile import run_reconciler, try_reconcile
 from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
-from messaging.batch import BatchHandler, Handler
+from messaging.batch import BatchHandler
 from runtime.http import READINESS
 from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 from runtime.tasks import background
-from runtime.unit_of_work import UnitOfWork
 
 STARTUP_REBUILD_TIMEOUT_S = 30.0
 
 
-def batch_handler(app: web.Application) -> BatchHandler:
+def handler(app: web.Application) -> BatchHandler:
     return partial(apply_events, settings=app[SETTINGS], projection=app[PROJECTION])
-
-
-def handlers(app: web.Application) -> dict[str, Handler]:
-    """One per subscription (the consumer checks them against its queues); each applies a batch of one."""
-    apply = batch_handler(app)
-
-    async def apply_one(event: Event, uow: UnitOfWork) -> None:
-        await apply([event], uow)
-
-    return dict.fromkeys(CONSUMERS["inventory"], apply_one)
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:
@@ -73,8 +61,7 @@ SPEC = ServiceSpec(
     name="inventory",
     settings_cls=InventorySettings,
     migrations=Path(__file__).parent / "migrations",
-    handlers=handlers,
-    batch_handler=batch_handler,
+    handler=handler,
     setup=setup,
 )
 

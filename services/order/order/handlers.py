@@ -35,7 +35,3 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
             for s in (outcome.statuses or [None])
         )
     await repository.record(uow.conn, changed, history)
-
-
-async def record_event(event: Event, uow: UnitOfWork) -> None:
-    await record_events([event], uow)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from events import CONSUMERS
-from messaging.batch import BatchHandler, Handler
+from messaging.batch import BatchHandler
 from payment.gateway import SimulatedGateway
-from payment.handlers import apply_event, apply_events
+from payment.handlers import apply_events
 from payment.settings import PaymentSettings
 from runtime.db import create_pool
 from runtime.service import SETTINGS, ServiceSpec, run
@@ -27,11 +26,7 @@ async def gateway(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
-def handlers(app: web.Application) -> dict[str, Handler]:
-    return dict.fromkeys(CONSUMERS["payment"], partial(apply_event, gateway=app[GATEWAY], settings=app[SETTINGS]))
-
-
-def batch_handler(app: web.Application) -> BatchHandler:
+def handler(app: web.Application) -> BatchHandler:
     return partial(apply_events, gateway=app[GATEWAY], settings=app[SETTINGS])
 
 
@@ -39,8 +34,7 @@ SPEC = ServiceSpec(
     name="payment",
     settings_cls=PaymentSettings,
     migrations=Path(__file__).parent / "migrations",
-    handlers=handlers,
-    batch_handler=batch_handler,
+    handler=handler,
     setup=lambda app: app.cleanup_ctx.append(gateway),
 )
 

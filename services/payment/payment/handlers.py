@@ -57,12 +57,6 @@ async def apply_events(
         await repository.mark_reversed(uow.conn, reversed_)
 
 
-async def apply_event(
-    event: Event, uow: UnitOfWork, *, gateway: SimulatedGateway, settings: PaymentSettings
-) -> None:
-    await apply_events([event], uow, gateway=gateway, settings=settings)
-
-
 def _charge(event: OrderCreated, uow: UnitOfWork, settings: PaymentSettings) -> Payment:
     """The new payment, approved (charged by the gateway once the batch is decided) or declined."""
     p = event.payload

@@ -5,18 +5,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from events import CONSUMERS
-from messaging.batch import BatchHandler, Handler
+from messaging.batch import BatchHandler
 from runtime.service import SETTINGS, ServiceSpec, run
-from shipping.handlers import apply_event, apply_events
+from shipping.handlers import apply_events
 from shipping.settings import ShippingSettings
 
 
-def handlers(app: web.Application) -> dict[str, Handler]:
-    return dict.fromkeys(CONSUMERS["shipping"], partial(apply_event, settings=app[SETTINGS]))
-
-
-def batch_handler(app: web.Application) -> BatchHandler:
+def handler(app: web.Application) -> BatchHandler:
     return partial(apply_events, settings=app[SETTINGS])
 
 
@@ -24,8 +19,7 @@ SPEC = ServiceSpec(
     name="shipping",
     settings_cls=ShippingSettings,
     migrations=Path(__file__).parent / "migrations",
-    handlers=handlers,
-    batch_handler=batch_handler,
+    handler=handler,
 )
 
 

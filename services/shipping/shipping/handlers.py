@@ -44,10 +44,6 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
         await repository.cancel_many(uow.conn, cancelled)
 
 
-async def apply_event(event: Event, uow: UnitOfWork, *, settings: ShippingSettings) -> None:
-    await apply_events([event], uow, settings=settings)
-
-
 def _schedule(event: InventoryReserved, uow: UnitOfWork, settings: ShippingSettings) -> repository.NewShipment:
     units = sum(line.quantity for line in event.payload.items)
     outcome = domain.plan(

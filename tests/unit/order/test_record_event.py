@@ -45,7 +45,7 @@ def orders(monkeypatch) -> FakeOrders:
 
 
 async def deliver(orders: FakeOrders, order_id: UUID, event_type: str) -> None:
-    await handlers.record_event(event_of(event_type, order_id), FakeUnitOfWork())
+    await handlers.record_events([event_of(event_type, order_id)], FakeUnitOfWork())
 
 
 async def test_the_happy_path_confirms_and_keeps_the_tracking_code(orders):
@@ -84,7 +84,7 @@ async def test_payment_reversed_records_both_statuses_with_the_same_event(orders
     oid = uuid4()
     orders.status[oid] = domain.INVENTORY_FAILED
     event = event_of("payment.reversed", oid)
-    await handlers.record_event(event, FakeUnitOfWork())
+    await handlers.record_events([event], FakeUnitOfWork())
     assert orders.status[oid] == domain.CANCELLED
     assert [(h[1], h[3]) for h in orders.history] == [
         (domain.PAYMENT_REVERSED, event.event_id), (domain.CANCELLED, event.event_id),
@@ -131,7 +131,7 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(orders, monk
     one_at_a_time = FakeOrders(status=dict(orders.status))
     monkeypatch.setattr(handlers, "repository", one_at_a_time)
     for event in batch:
-        await handlers.record_event(event, FakeUnitOfWork())
+        await handlers.record_events([event], FakeUnitOfWork())
     monkeypatch.setattr(handlers, "repository", orders)
 
     await handlers.record_events(batch, FakeUnitOfWork())

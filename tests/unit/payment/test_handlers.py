@@ -82,7 +82,7 @@ async def apply(events, gateway) -> FakeUnitOfWork:
 
 async def charge(event, gateway) -> FakeUnitOfWork:
     uow = FakeUnitOfWork()
-    await handlers.apply_event(event, uow, gateway=gateway, settings=SETTINGS)
+    await handlers.apply_events([event], uow, gateway=gateway, settings=SETTINGS)
     return uow
 
 

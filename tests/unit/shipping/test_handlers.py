@@ -69,7 +69,7 @@ async def apply(events) -> FakeUnitOfWork:
 
 async def deliver(event) -> FakeUnitOfWork:
     uow = FakeUnitOfWork()
-    await handlers.apply_event(event, uow, settings=SETTINGS)
+    await handlers.apply_events([event], uow, settings=SETTINGS)
     return uow
 
 
