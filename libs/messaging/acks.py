@@ -59,15 +59,18 @@ class AckWindow:
         """Something unexpected left these unsettled: give the ones still open back to the broker, so that
         they are redelivered and do not hold back the acks of the deliveries after them."""
         for m in messages:
-            window = self._windows.get(_channel(m)) if _channel(m) is not None else None
+            _, window = self._window_of(m)
             if window is not None and window.get(m.delivery_tag, (None, m))[0] == _OPEN:
                 with contextlib.suppress(Exception):
                     await m.nack(requeue=True)
                 await self.settled(m)
 
-    def _mark(self, message: AbstractIncomingMessage, state: int) -> object | None:
+    def _window_of(self, message: AbstractIncomingMessage) -> tuple[object | None, Window | None]:
         channel = _channel(message)
-        window = self._windows.get(channel) if channel is not None else None
+        return channel, self._windows.get(channel) if channel is not None else None
+
+    def _mark(self, message: AbstractIncomingMessage, state: int) -> object | None:
+        channel, window = self._window_of(message)
         if window is None or message.delivery_tag not in window:
             return None
         window[message.delivery_tag] = (state, message)

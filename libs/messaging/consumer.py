@@ -94,8 +94,11 @@ class Consumer:
         which must be exactly the service's subscriptions, applied one by one."""
         self._connection, self._pool, self._publisher = connection, pool, publisher
         self._service = service
-        self._per_type = handle if isinstance(handle, Mapping) else None
-        self._apply_events = one_by_one(handle) if isinstance(handle, Mapping) else handle
+        if isinstance(handle, Mapping):
+            self._per_type: Mapping[str, Handler] | None = handle
+            self._apply_events = one_by_one(handle)
+        else:
+            self._per_type, self._apply_events = None, handle
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
@@ -113,8 +116,8 @@ class Consumer:
 
     async def start(self) -> None:
         bindings = bindings_of(self._service)
-        missing = {b.event_type for b in bindings} ^ set(self._per_type or ())
-        if self._per_type is not None and missing:
+        missing = {b.event_type for b in bindings} ^ set(self._per_type) if self._per_type is not None else set()
+        if missing:
             raise RuntimeError(f"{self._service}: handlers and subscriptions differ on {sorted(missing)}")
         self._tasks = [asyncio.create_task(self._work(), name=f"consumer-{i}") for i in range(self._workers)]
         self._channel = await self._connection.channel()
