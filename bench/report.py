@@ -1,4 +1,5 @@
-"""The one JSON document a run produces: parameters, throughput, latencies, outcomes, checker, bounds."""
+"""The one JSON document a run produces: parameters, throughput, latencies, outcomes, checker, bounds, and
+where the CPU went."""
 
 import os
 from collections import Counter
@@ -28,6 +29,7 @@ class Run:
 
 def build_report(
     run: Run, params: dict[str, Any], machine: dict[str, Any], check: dict[str, Any], bounds: dict[str, float],
+    cpu: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sent_at = {s.order_id: s.sent_at for s in run.sent if s.order_id}
     latency: dict[str, list[float]] = {}
@@ -60,4 +62,5 @@ def build_report(
         "checker": check,
         "bounds": {**bounds, "deliveries_per_saga": DELIVERIES_PER_SAGA},
         "ratio_to_hop_bound": round(confirmed_per_s * DELIVERIES_PER_SAGA / bounds["hop_per_s"], 3),
+        "cpu": cpu,  # bench.cpu: from the first POST until every order was terminal; None without /proc
     }

@@ -15,7 +15,7 @@ import aiohttp
 import uvloop
 
 import checker
-from bench import bounds, collect, load, scenarios
+from bench import bounds, collect, cpu, load, scenarios
 from bench.report import Run, build_report
 from bench.seed import seed_products
 from bench.target import Target
@@ -43,11 +43,13 @@ async def run_bench(
     if warm:
         warm_ids = [s.order_id for s in await load.drive(target.order_url, warm.bodies, rate, concurrency)]
         await collect.wait_terminal(target.database_urls["order"], [i for i in warm_ids if i], timeout)
+    cpu_before = cpu.sample()
     started = time.time()
     sent = await load.drive(target.order_url, plan.bodies, rate, concurrency)
     posted = time.time()
     ids = [s.order_id for s in sent if s.order_id]
     not_terminal = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
+    cpu_used = cpu.usage(cpu_before, cpu.sample(), len(ids) - not_terminal)
     run = Run(plan, sent, await collect.outcomes(target.database_urls["order"], ids), started, posted, not_terminal)
     params = {
         "scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
@@ -59,7 +61,7 @@ async def run_bench(
     checked = await _check(target, timeout)
     # the bounds last: their scratch database's DROP forces a checkpoint, which must not land in the run
     measured_bounds = await bounds.measure(target.infra, bound_messages, max(1, bound_messages // 2))
-    return build_report(run, params, machine, checked, measured_bounds)
+    return build_report(run, params, machine, checked, measured_bounds, cpu_used)
 
 
 async def _check(target: Target, timeout: float) -> dict:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 FIELDS = {
     "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes", "post_retries",
-    "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors",
+    "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors", "cpu",
 }
 
 
@@ -35,6 +35,9 @@ def assert_well_formed(result: dict) -> None:
     assert result["not_terminal"] == 0
     assert result["checker"]["violations"] == 0, result["checker"]
     assert result["checker"]["quiet_error"] is None
+    spent = result["cpu"]["ms_per_saga"]  # the stack's four services did the work, and PostgreSQL
+    assert {"order", "payment", "inventory", "shipping", "postgres", "bench"} <= set(spent), spent
+    assert spent["total"] >= spent["order"] > 0 and 0 < result["cpu"]["machine_busy"] <= 1
 
 
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
