@@ -2,7 +2,8 @@
 
 - publish_confirm_per_s: bare aio-pika persistent publishes with publisher confirms;
 - hop_per_s: bare consume -> one PostgreSQL transaction -> confirmed publish -> ack, with the
-  services' prefetch and pool size: the unit of work one saga step costs, with nothing else around it.
+  services' prefetch and pool size: the unit of work one saga step costs, with nothing else around it;
+- wakeup: the CPU a small piece of work costs back to back and after a sleep (bench.wakeup).
 
 `python -m bench.bounds` prints them as JSON.
 """
@@ -16,6 +17,7 @@ import aio_pika
 import asyncpg
 import uvloop
 
+from bench import wakeup
 from runtime.settings import ServiceSettings
 from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases
 
@@ -94,6 +96,7 @@ async def measure(infra: Infra, publishes: int = 3000, hops: int = 1500, rounds:
     return {
         "publish_confirm_per_s": round(max(publish_rates), 1), "hop_per_s": round(max(hop_rates), 1),
         "tries": {"publish_confirm_per_s": [round(x) for x in publish_rates], "hop_per_s": [round(x) for x in hop_rates]},
+        "wakeup": wakeup.measure(),
     }
 
 

@@ -31,6 +31,8 @@ def assert_well_formed(result: dict) -> None:
     assert result["latency_ms"]["p50"] > 0 and result["post_latency_ms"]["p50"] > 0
     assert result["bounds"]["publish_confirm_per_s"] > 0 and result["bounds"]["hop_per_s"] > 0
     assert result["bounds"]["deliveries_per_saga"] == 8
+    assert set(result["bounds"]["wakeup"]["unit_cpu_us"]) == {"back_to_back", "every_1ms", "every_20ms"}
+    assert all(us > 0 for us in result["bounds"]["wakeup"]["unit_cpu_us"].values())
     assert result["post_errors"]["count"] == 0, result["post_errors"]
     assert result["not_terminal"] == 0
     assert result["checker"]["violations"] == 0, result["checker"]
