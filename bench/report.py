@@ -28,7 +28,7 @@ class Run:
 
 
 def build_report(
-    run: Run, params: dict[str, Any], machine: dict[str, Any], check: dict[str, Any], bounds: dict[str, float],
+    run: Run, params: dict[str, Any], machine: dict[str, Any], check: dict[str, Any], bounds: dict[str, Any],
     cpu: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sent_at = {s.order_id: s.sent_at for s in run.sent if s.order_id}
@@ -63,4 +63,12 @@ def build_report(
         "bounds": {**bounds, "deliveries_per_saga": DELIVERIES_PER_SAGA},
         "ratio_to_hop_bound": round(confirmed_per_s * DELIVERIES_PER_SAGA / bounds["hop_per_s"], 3),
         "cpu": cpu,  # bench.cpu: from the first POST until every order was terminal; None without /proc
+        "cpu_to_paced_floor": _to_floor(cpu, bounds.get("paced_hop")),
     }
+
+
+def _to_floor(cpu: dict[str, Any] | None, paced: dict[str, Any] | None) -> float | None:
+    """The saga's CPU over eight bare hops' at the same offered rate (bench.paced); None for a closed loop."""
+    if not cpu or not paced or paced["cpu_ms_per_hop"] <= 0:
+        return None
+    return round(cpu["ms_per_saga"]["total"] / (paced["cpu_ms_per_hop"] * DELIVERIES_PER_SAGA), 2)

@@ -15,8 +15,8 @@ import aiohttp
 import uvloop
 
 import checker
-from bench import bounds, collect, cpu, load, scenarios
-from bench.report import Run, build_report
+from bench import bounds, collect, cpu, load, paced, scenarios
+from bench.report import DELIVERIES_PER_SAGA, Run, build_report
 from bench.seed import seed_products
 from bench.target import Target
 
@@ -25,7 +25,7 @@ RESULTS = Path(__file__).parent / "results"
 
 async def run_bench(
     target: Target, scenario: str = "spread", orders: int = 2000, rate: float = 0, concurrency: int = 32,
-    seed: int | None = None, bound_messages: int = 3000, warmup: int = 0,
+    seed: int | None = None, bound_messages: int = 3000, warmup: int = 0, paced_s: float = paced.SECONDS,
 ) -> dict:
     """`warmup` orders of the same scenario (own products) go first, at the same rate, and are waited for
     but not measured: pools grown, statements prepared, caches filled, as in a system that has been
@@ -60,7 +60,11 @@ async def run_bench(
     machine = {"cpus": os.cpu_count(), "loadavg_1m_before": loadavg}
     checked = await _check(target, timeout)
     # the bounds last: their scratch database's DROP forces a checkpoint, which must not land in the run
-    measured_bounds = await bounds.measure(target.infra, bound_messages, max(1, bound_messages // 2))
+    # at an offered rate, also the bare hop at the rate the sagas made deliveries: the floor for their CPU
+    paced_rate = rate * DELIVERIES_PER_SAGA if rate > 0 else None
+    measured_bounds = await bounds.measure(
+        target.infra, bound_messages, max(1, bound_messages // 2), paced_rate=paced_rate, paced_s=paced_s
+    )
     return build_report(run, params, machine, checked, measured_bounds, cpu_used)
 
 

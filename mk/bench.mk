@@ -18,8 +18,10 @@ bench: venv
 	$(VENV)/bin/python -m bench.run --scenario $(SCENARIO) --orders $(ORDERS) --rate $(RATE) \
 		--concurrency $(CONCURRENCY) $(if $(WARMUP),--warmup $(WARMUP)) $(if $(ISOLATED),--isolated)
 
-## bench-bounds: the machine's bare publish-confirm and hop rates alone
+## bench-bounds: the machine's bare publish-confirm and hop rates alone (PACED_RATE=800: also the bare
+## hop offered at that many hops/s, and what it costs the machine)
+PACED_RATE ?=
 bench-bounds: venv
-	$(VENV)/bin/python -m bench.bounds
+	$(VENV)/bin/python -m bench.bounds $(if $(PACED_RATE),--paced-rate $(PACED_RATE))
 
 .DEFAULT_GOAL := $(_bench_mk_default_goal)

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.e2e
 FIELDS = {
     "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes", "post_retries",
     "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors", "cpu",
+    "cpu_to_paced_floor",
 }
 
 
@@ -45,12 +46,15 @@ def assert_well_formed(result: dict) -> None:
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
     target = Target.of_stack(stack)
     placed_before = await _orders(target)
-    result = await run_bench(target, "spread", orders=12, rate=40, seed=6, bound_messages=60, warmup=5)
+    result = await run_bench(target, "spread", orders=12, rate=40, seed=6, bound_messages=60, warmup=5, paced_s=0.5)
     assert_well_formed(result)
     assert result["outcomes"] == {"CONFIRMED": 12}  # measured: the 12, not the 5 warm-up orders before them
     assert result["parameters"]["warmup_orders"] == 5
     assert await _orders(target) - placed_before == 17
     assert result["confirmed_per_s"] > 0 and result["ratio_to_hop_bound"] > 0
+    floor = result["bounds"]["paced_hop"]  # the bare hop at the rate the sagas made deliveries: 40 x 8
+    assert floor["rate_per_s"] == 320 and floor["hops"] == 160 and floor["cpu_ms_per_hop"] > 0
+    assert 0 < floor["machine_busy"] <= 1 and result["cpu_to_paced_floor"] > 0
 
 
 async def test_mixed_reaches_every_kind_of_outcome(stack):
@@ -60,3 +64,4 @@ async def test_mixed_reaches_every_kind_of_outcome(stack):
     assert_well_formed(result)
     assert set(result["expected_outcomes"]) == {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
     assert result["outcomes"] == result["expected_outcomes"]
+    assert "paced_hop" not in result["bounds"] and result["cpu_to_paced_floor"] is None  # a closed loop has no rate
