@@ -5,8 +5,8 @@ commit, retry, DLQ.
   `batch_size`) and applies them in one transaction: one BEGIN/COMMIT, one inbox insert and one outbox
   insert for the lot, so a busy service pays per batch what it paid per message (batch.py says how
   batches avoid deadlocking each other);
-- the event ids go into `idempotency_keys` in that transaction: a redelivery is acked with no second
-  effect;
+- the event ids go into `idempotency_keys` in that transaction, claimed in the BEGIN's own round trip
+  (inbox.py): a redelivery is acked with no second effect;
 - if a batch fails it is rolled back: a failure blamed on one event (batch.EventFailed) costs that
   event one attempt and the rest is applied again without it; any other failure (a timeout, the
   database) is retried one message per transaction; so one bad message never holds back the others
@@ -34,6 +34,7 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from events import Event, InvalidEvent, decode
+from messaging import inbox
 from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
@@ -228,15 +229,9 @@ class Consumer:
     async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
         """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
         unique = _first_of_each(batch)
-        async with UnitOfWork(self._pool, self._on_commit) as uow:
-            rows = await uow.conn.fetch(
-                "INSERT INTO idempotency_keys (event_id, queue, event_type, order_id)"
-                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) ORDER BY 1"
-                " ON CONFLICT DO NOTHING RETURNING event_id",
-                [d.event.event_id for d in unique], [d.binding.queue for d in unique],
-                [d.event.event_type for d in unique], [d.event.order_id for d in unique],
-            )
-            claimed = {r["event_id"] for r in rows}
+        keys = [inbox.Key(d.event.event_id, d.binding.queue, d.event.event_type, d.event.order_id) for d in unique]
+        async with UnitOfWork(self._pool, self._on_commit, begin_with=inbox.claim(keys)) as uow:
+            claimed = await inbox.claimed(uow, keys)
             fresh = [d for d in unique if d.event.event_id in claimed]
             for d in fresh:
                 try:

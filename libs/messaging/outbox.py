@@ -23,6 +23,7 @@ from uuid import UUID
 import asyncpg
 
 from events import Event, encode, exchange_name
+from messaging import literals
 from messaging.publisher import Publisher
 from runtime import metrics
 from runtime.faults import fault_point
@@ -45,11 +46,6 @@ _COLUMNS = "outbox (event_id, order_id, exchange, routing_key, body, created_at)
 OnCommit = Callable[[list[Row]], None]  # what a unit of work calls with the rows it committed
 
 
-def _text(value: str) -> str:
-    """A string literal, the same whatever standard_conforming_strings says."""
-    return "E'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class Outgoing:
     """Events about to be written to the outbox, encoded once: as the parameters of `outbox_insert`, or
     as one statement of literals that can share a round trip with the COMMIT; then as the rows."""
@@ -69,8 +65,8 @@ class Outgoing:
         """The insert with every value written out (uuids, our own exchange and event names escaped, the
         body as hex), so it can go in one simple query with the COMMIT: one round trip for both."""
         values = ", ".join(
-            f"('{e.event_id}'::uuid, '{e.order_id}'::uuid, {_text(exchange_name(e.producer))},"
-            f" {_text(e.event_type)}, decode('{body.hex()}', 'hex'), clock_timestamp())"
+            f"('{e.event_id}'::uuid, '{e.order_id}'::uuid, {literals.text(exchange_name(e.producer))},"
+            f" {literals.text(e.event_type)}, decode('{body.hex()}', 'hex'), clock_timestamp())"
             for e, body in zip(self.events, self._bodies, strict=True)
         )
         return f"INSERT INTO {_COLUMNS} VALUES {values}"

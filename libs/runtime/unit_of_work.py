@@ -22,9 +22,13 @@ class UnitOfWork:
     table inside the same transaction, so they exist if and only if the state change does.
     """
 
-    def __init__(self, pool: asyncpg.Pool, on_commit: OnCommit | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, on_commit: OnCommit | None = None, begin_with: str | None = None) -> None:
+        """`begin_with`: a statement with its values written out (no parameters), sent in the BEGIN's round
+        trip; its status ("INSERT 0 1") is then `began`."""
         self._pool = pool
         self._on_commit = on_commit
+        self._begin = f"BEGIN; {begin_with}" if begin_with else "BEGIN"
+        self.began = ""
         self.outbox: list[Event] = []
         self.after_commit: list[Callable[[], Awaitable[None]]] = []  # best-effort side effects (caches)
         self.committed = False
@@ -32,9 +36,9 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self.conn: asyncpg.Connection = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S)
         try:
-            await self.conn.execute("BEGIN")
+            self.began = await self.conn.execute(self._begin)
         except BaseException:
-            await self._pool.release(self.conn)
+            await self.__aexit__(None, None, None)  # rolled back (begun, the statement failed), released
             raise
         return self
 

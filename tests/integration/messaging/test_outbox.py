@@ -11,7 +11,8 @@ import pytest
 import messaging.outbox
 from events import decode, encode
 from messaging.errors import PublishError
-from messaging.outbox import OutboxRelay, Outgoing, Row, _text
+from messaging.literals import text
+from messaging.outbox import OutboxRelay, Outgoing, Row
 from runtime.db import create_pool
 from runtime.settings import ServiceSettings
 from runtime.unit_of_work import UnitOfWork
@@ -243,7 +244,7 @@ async def test_outbox_rows_written_as_literals_read_back_exactly(pool, conformin
         await conn.execute(f"SET standard_conforming_strings = {conforming}")
         try:
             for name in ("it's", "back\\slash \\' both", "plain"):
-                assert await conn.fetchval(f"SELECT {_text(name)}") == name
+                assert await conn.fetchval(f"SELECT {text(name)}") == name
             await conn.execute(Outgoing(events).insert_literal())
         finally:
             await conn.execute("RESET standard_conforming_strings")
