@@ -15,7 +15,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import aio_pika
 import asyncpg
@@ -48,7 +47,7 @@ async def _publish(exchange: aio_pika.abc.AbstractExchange, queue: str, n: int) 
 
 async def consume_hops(
     connection: aio_pika.abc.AbstractConnection, pool: asyncpg.Pool, source: str, sink: str, n: int
-) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+) -> paced.Started:
     """Start the bare hop on `source` (consume -> one transaction -> confirmed publish to `sink` -> ack);
     returns (wait until n hops are done, stop consuming)."""
     out = await connection.channel(publisher_confirms=True)

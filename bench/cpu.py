@@ -67,6 +67,11 @@ def sample() -> Sample | None:
     return Sample(time.monotonic(), processes, (sum(cpu[:8]) - idle) * TICK_S, sum(cpu[:8]) * TICK_S)
 
 
+def busy_share(before: Sample, after: Sample) -> float:
+    """The share of all cores busy between two samples (the caller checks that time passed)."""
+    return round((after.busy_s - before.busy_s) / (after.total_s - before.total_s), 3)
+
+
 def usage(before: Sample | None, after: Sample | None, sagas: int) -> dict | None:
     """CPU milliseconds per saga for each group and in all (the benchmark's own left out of `total`), and
     the machine's busy share between the two samples. A process that started in between counts whole."""
@@ -80,6 +85,6 @@ def usage(before: Sample | None, after: Sample | None, sagas: int) -> dict | Non
     per_saga["total"] = round(sum(s for g, s in spent.items() if g != "bench") * 1000 / sagas, 2)
     return {
         "window_s": round(after.at - before.at, 3),
-        "machine_busy": round((after.busy_s - before.busy_s) / (after.total_s - before.total_s), 3),
+        "machine_busy": busy_share(before, after),
         "ms_per_saga": per_saga,
     }

@@ -48,10 +48,9 @@ async def measure(
 def summary(before: cpu.Sample | None, after: cpu.Sample | None, rate: float, hops: int) -> dict | None:
     if before is None or after is None or after.total_s <= before.total_s:
         return None
-    busy_s = after.busy_s - before.busy_s
     return {
         "rate_per_s": round(rate, 1),
         "hops": hops,
-        "machine_busy": round(busy_s / (after.total_s - before.total_s), 3),
-        "cpu_ms_per_hop": round(busy_s * 1000 / hops, 3),
+        "machine_busy": cpu.busy_share(before, after),
+        "cpu_ms_per_hop": round((after.busy_s - before.busy_s) * 1000 / hops, 3),
     }

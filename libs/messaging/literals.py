@@ -10,4 +10,5 @@ def text(value: str) -> str:
 
 
 def uuid(value: UUID) -> str:
-    return f"'{UUID(str(value))}'::uuid"  # parsed again: nothing but a uuid can reach the SQL
+    """A uuid literal; anything that is not a UUID is parsed as one first, so only a uuid reaches the SQL."""
+    return f"'{value if isinstance(value, UUID) else UUID(value)}'::uuid"

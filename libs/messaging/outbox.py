@@ -65,7 +65,7 @@ class Outgoing:
         """The insert with every value written out (uuids, our own exchange and event names escaped, the
         body as hex), so it can go in one simple query with the COMMIT: one round trip for both."""
         values = ", ".join(
-            f"('{e.event_id}'::uuid, '{e.order_id}'::uuid, {literals.text(exchange_name(e.producer))},"
+            f"({literals.uuid(e.event_id)}, {literals.uuid(e.order_id)}, {literals.text(exchange_name(e.producer))},"
             f" {literals.text(e.event_type)}, decode('{body.hex()}', 'hex'), clock_timestamp())"
             for e, body in zip(self.events, self._bodies, strict=True)
         )
@@ -91,7 +91,7 @@ def outbox_insert(first: int, when: str = "true") -> str:
 def _mark(event_ids: list[UUID]) -> str:
     """Mark rows sent. A mark lost in a crash only means the row is published again (a duplicate the
     inbox absorbs), so it does not wait for its WAL flush (transaction-local setting)."""
-    ids = ", ".join(f"'{e}'" for e in event_ids)  # UUIDs: nothing to escape
+    ids = ", ".join(literals.uuid(e) for e in event_ids)
     return f"SET LOCAL synchronous_commit = off; UPDATE outbox SET sent_at = now() WHERE event_id IN ({ids})"
 
 
