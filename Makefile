@@ -13,6 +13,7 @@ help:
 	@echo "make test    run every test"
 	@echo "make check   check the invariants against the running system"
 	@echo "make bench   run the benchmark (ORDERS, RATE, CONCURRENCY, SCENARIO)"
+	@echo "make bench-suite  the runs the goals are judged by, with the verdicts (RUNS)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -4,10 +4,12 @@
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,15 +94,41 @@ async def _require_ready(target: Target) -> None:
                              "(or pass --isolated for a fresh stack of its own)")
 
 
-async def _main(a: argparse.Namespace) -> dict:
-    if not a.isolated:
-        return await run_bench(Target.local(), a.scenario, a.orders, a.rate, a.concurrency, a.seed, warmup=a.warmup)
+@contextlib.asynccontextmanager
+async def target_for(isolated: bool) -> AsyncIterator[Target]:
+    """The `make up` system, or with `isolated` a fresh stack of the test suite's own (four processes,
+    own databases, vhost and ports), stopped and dropped afterwards."""
+    if not isolated:
+        yield Target.local()
+        return
     from tests.conftest import isolated_stack  # the test suite's stack: four processes, nothing shared
     from tests.support.infra import Infra
 
     async with isolated_stack(Infra.from_env()) as stack:
-        return await run_bench(Target.of_stack(stack), a.scenario, a.orders, a.rate, a.concurrency, a.seed,
-                               warmup=a.warmup)
+        yield Target.of_stack(stack)
+
+
+def default_warmup(orders: int) -> int:
+    return max(50, orders // 20)
+
+
+def command(scenario: str, orders: int, rate: float, concurrency: int, warmup: int, isolated: bool = False) -> str:
+    """The make command that repeats a run."""
+    return (f"make bench SCENARIO={scenario} ORDERS={orders} RATE={rate:g} CONCURRENCY={concurrency}"
+            f" WARMUP={warmup}" + (" ISOLATED=1" if isolated else ""))
+
+
+def write(result: dict, output: Path) -> None:
+    """Print the JSON document and keep it in `output`."""
+    text = json.dumps(result, indent=2)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text + "\n")
+    print(text)
+
+
+async def _main(a: argparse.Namespace) -> dict:
+    async with target_for(a.isolated) as target:
+        return await run_bench(target, a.scenario, a.orders, a.rate, a.concurrency, a.seed, warmup=a.warmup)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,17 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     a = p.parse_args(argv)
     if a.warmup is None:
-        a.warmup = max(50, a.orders // 20)
+        a.warmup = default_warmup(a.orders)
     result = uvloop.run(_main(a))  # the services' event loop; the load generator costs less CPU with it
-    result["parameters"]["command"] = (
-        f"make bench SCENARIO={a.scenario} ORDERS={a.orders} RATE={a.rate:g} CONCURRENCY={a.concurrency}"
-        f" WARMUP={a.warmup}"
-        + (" ISOLATED=1" if a.isolated else "")
-    )
-    text = json.dumps(result, indent=2)
-    a.output.parent.mkdir(parents=True, exist_ok=True)
-    a.output.write_text(text + "\n")
-    print(text)
+    result["parameters"]["command"] = command(a.scenario, a.orders, a.rate, a.concurrency, a.warmup, a.isolated)
+    write(result, a.output)
     if result["checker"]["violations"] or result["not_terminal"] or result["post_errors"]["count"]:
         sys.exit(1)
 

@@ -4,7 +4,7 @@ so `make bench` cannot rot. It asserts what a run produced, never how fast it wa
 import asyncpg
 import pytest
 
-from bench import scenarios
+from bench import scenarios, suite
 from bench.run import run_bench
 from bench.target import Target
 
@@ -41,6 +41,9 @@ def assert_well_formed(result: dict) -> None:
     spent = result["cpu"]["ms_per_saga"]  # the stack's four services did the work, and PostgreSQL
     assert {"order", "payment", "inventory", "shipping", "postgres", "bench"} <= set(spent), spent
     assert spent["total"] >= spent["order"] > 0 and 0 < result["cpu"]["machine_busy"] <= 1
+    woken = result["cpu"]["wakeups_per_saga"]  # every service blocked and was woken for its deliveries
+    assert all(woken[s] > 0 for s in ("order", "payment", "inventory", "shipping", "postgres")), woken
+    assert woken["total"] >= woken["order"]
 
 
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
@@ -65,3 +68,17 @@ async def test_mixed_reaches_every_kind_of_outcome(stack):
     assert set(result["expected_outcomes"]) == {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
     assert result["outcomes"] == result["expected_outcomes"]
     assert "paced_hop" not in result["bounds"] and result["cpu_to_paced_floor"] is None  # a closed loop has no rate
+
+
+async def test_the_suite_runs_each_spec_and_judges_the_goals(stack):
+    result = await suite.run_suite(Target.of_stack(stack), suite.parse_runs("spread:10,spread@40:8"), isolated=True,
+                                   warmup=3, seed=9, bound_messages=60, paced_s=0.5)
+    assert [r["outcomes"] for r in result["runs"]] == [{"CONFIRMED": 10}, {"CONFIRMED": 8}]
+    for r in result["runs"]:
+        assert_well_formed(r)
+    assert result["runs"][1]["parameters"]["command"] == \
+        "make bench SCENARIO=spread ORDERS=8 RATE=40 CONCURRENCY=32 WARMUP=3 ISOLATED=1"
+    verdicts = {v["goal"].split(":")[0]: v for v in result["goals"]}
+    assert verdicts["spread"]["figure"] == result["runs"][0]["confirmed_per_s"] and verdicts["spread"]["met"] is not None
+    assert verdicts["hot"]["met"] is None and verdicts["mixed"]["met"] is None  # not in this set
+    assert len(result["table"]) == 2 and all(row.startswith("| `make bench SCENARIO=spread") for row in result["table"])
