@@ -82,16 +82,17 @@ def table_row(report: dict[str, Any]) -> str:
         f"| `{report['parameters']['command']}`", f"{report['confirmed_per_s']}{terminal}",
         f"{_ms(lat['p50'])} / {_ms(lat['p95'])} / {_ms(lat['p99'])}", f"{_ms(post['p50'])} / {_ms(post['p99'])}",
         outcomes, f"{report['bounds']['hop_per_s']:.0f}",
-        f"{cpu['ms_per_saga']['total']}" if cpu else "-", f"{cpu['machine_busy']:.0%}" if cpu else "-",
+        f"{cpu['ms_per_saga']['total']}" if cpu else "-", f"{cpu['wakeups_per_saga']['total']:.0f}" if cpu else "-",
+        f"{cpu['machine_busy']:.0%}" if cpu else "-",
         f"{floor} |",
     ])
 
 
 TABLE_HEAD = (
     "| command | confirmed/s | p50 / p95 / p99 to terminal (ms) | POST p50 / p99 (ms) | outcomes | hop/s"
-    " | CPU ms per saga | busy | paced floor ms per hop / saga over it |\n"
+    " | CPU ms per saga | wake-ups per saga | busy | paced floor ms per hop / saga over it |\n"
     "| ------- | ----------: | -------------------------------: | ------------------: | -------- | ----:"
-    " | --------------: | ---: | ---------------------------: |"
+    " | --------------: | ----------------: | ---: | ---------------------------: |"
 )
 
 

@@ -26,7 +26,7 @@ def fake_report(scenario: str, orders: int, rate: float) -> dict:
         "post_latency_ms": {"p50": 2.5, "p99": 12.0, "max": 20.0},
         "outcomes": {"CONFIRMED": orders}, "checker": {"violations": 0}, "not_terminal": 0, "post_errors": {"count": 0},
         "bounds": {"hop_per_s": 2817.4, **({"paced_hop": {"cpu_ms_per_hop": 1.234}} if rate else {})},
-        "cpu": {"ms_per_saga": {"total": 16.9}, "machine_busy": 0.891}, "cpu_to_paced_floor": 1.72 if rate else None,
+        "cpu": {"ms_per_saga": {"total": 16.9}, "wakeups_per_saga": {"total": 101.46}, "machine_busy": 0.891}, "cpu_to_paced_floor": 1.72 if rate else None,
     }
 
 
@@ -52,9 +52,9 @@ async def test_runs_in_order_each_warmed_up_and_judged_together():
     assert [v["met"] for v in result["goals"]] == [True, True, None, True, True]
     assert result["table"][2] == (
         "| `make bench SCENARIO=spread ORDERS=1500 RATE=100 CONCURRENCY=32 WARMUP=75` | 100.0 | 20.0 / 80.0 / 140 "
-        "| 2.5 / 12.0 | 1500 CONFIRMED | 2817 | 16.9 | 89% | 1.23 / 1.72 |"
+        "| 2.5 / 12.0 | 1500 CONFIRMED | 2817 | 16.9 | 101 | 89% | 1.23 / 1.72 |"
     )
-    assert result["table"][0].endswith("| 2000 CONFIRMED | 2817 | 16.9 | 89% | - |")
+    assert result["table"][0].endswith("| 2000 CONFIRMED | 2817 | 16.9 | 101 | 89% | - |")
 
 
 async def test_a_given_warmup_is_used_for_every_run():
