@@ -44,6 +44,7 @@ def assert_well_formed(result: dict) -> None:
     woken = result["cpu"]["wakeups_per_saga"]  # every service blocked and was woken for its deliveries
     assert all(woken[s] > 0 for s in ("order", "payment", "inventory", "shipping", "postgres")), woken
     assert woken["total"] >= woken["order"]
+    assert set(result["cpu"]["preemptions_per_saga"]) == set(woken)
 
 
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
