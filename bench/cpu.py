@@ -1,9 +1,10 @@
 """Where the CPU went during the measured run, read from /proc (Linux): each process group's CPU time per
 terminal saga, how busy the whole machine was, and each group's wake-ups and preemptions per saga.
 Per-saga CPU moves far less from run to run than the latency tail does, so it is the figure to compare
-two versions of the code by on one machine. Wake-ups (the times a thread blocked, on a socket, a lock or a timer, and had to be
-woken: its voluntary context switches) depend on the code and the load, not on how fast the machine is,
-so they compare runs across machines too; on a virtual machine each one that finds a core idle is dear.
+two versions of the code by on one machine. Wake-ups (the times a thread blocked, on a socket, a lock
+or a timer, and had to be woken: its voluntary context switches) depend on the code and the load, not
+on how fast the machine is, so they compare runs across machines too; on a virtual machine each one
+that finds a core idle is dear.
 Preemptions (involuntary context switches: a thread that could have run on was switched out) say how
 much the processes fought over the cores.
 
