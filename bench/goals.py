@@ -1,12 +1,14 @@
 """The benchmark's goals (README "Performance"), judged on a set of runs taken together.
 
-Each goal is judged only from the run it needs: the `spread` and `hot` closed loops for throughput,
-`mixed` for its outcomes, `spread` at GOAL_RATE orders/s for the latencies. A verdict gives the goal,
-the figure, whether it was met, and the command of the run it came from; a goal the set has no run for
-has `met` None. A run whose checker found anything, or that left an order not terminal or a POST failed,
-meets no goal.
+Each goal is judged from the runs it needs: the `spread` and `hot` closed loops for throughput, `mixed`
+for its outcomes, `spread` at GOAL_RATE orders/s for the latencies. A set may hold several runs of a
+kind (`make bench-suite RUNS=spread@100,spread@100,spread@100`): each is judged, and the verdict gives
+every figure, how many of the runs met the goal, and `met` only if all of them did; a goal the set has
+no run for has `met` None. `hot` is judged against the median of the set's `spread` runs. A run whose
+checker found anything, or that left an order not terminal or a POST failed, meets no goal.
 """
 
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -23,25 +25,30 @@ def clean(report: Report) -> bool:
     return not (report["checker"]["violations"] or report["not_terminal"] or report["post_errors"]["count"])
 
 
-def find(reports: list[Report], scenario: str, rate: float = 0) -> Report | None:
-    """The set's first run of this scenario at this offered rate (0: closed loop)."""
-    return next((r for r in reports if r["parameters"]["scenario"] == scenario and r["parameters"]["rate"] == rate), None)
+def find(reports: list[Report], scenario: str, rate: float = 0) -> list[Report]:
+    """The set's runs of this scenario at this offered rate (0: closed loop), in order."""
+    return [r for r in reports if r["parameters"]["scenario"] == scenario and r["parameters"]["rate"] == rate]
 
 
-def _verdict(goal: str, run: Report | None, figure: Callable[[Report], float | None],
+def _verdict(goal: str, runs: list[Report], figure: Callable[[Report], float | None],
              met: Callable[[float], bool]) -> dict[str, Any]:
-    value = figure(run) if run else None
+    judged = [(figure(r), r) for r in runs]
+    judged = [(value, r) for value, r in judged if value is not None]
+    passed = [clean(r) and met(value) for value, r in judged]
     return {
-        "goal": goal, "figure": value,
-        "met": None if value is None else clean(run) and met(value),
-        "command": run["parameters"].get("command") if run else None,
+        "goal": goal,
+        "figures": [value for value, _ in judged],
+        "met_in": [sum(passed), len(passed)],
+        "met": all(passed) if passed else None,
+        "commands": [r["parameters"].get("command") for _, r in judged],
     }
 
 
 def judge(reports: list[Report]) -> list[dict[str, Any]]:
     """One verdict per goal, in the README's order."""
     spread, paced = find(reports, "spread"), find(reports, "spread", GOAL_RATE)
-    spread_per_s = spread["confirmed_per_s"] if spread and clean(spread) else None
+    clean_spread = [r["confirmed_per_s"] for r in spread if clean(r)]
+    spread_per_s = statistics.median(clean_spread) if clean_spread else None
 
     def hot_share(hot: Report) -> float | None:
         return round(hot["confirmed_per_s"] / spread_per_s, 3) if spread_per_s else None

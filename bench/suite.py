@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + TABLE_HEAD + "\n" + "\n".join(result["table"]), file=sys.stderr)
     for v in result["goals"]:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[v["met"]]
-        print(f"goal: {v['goal']}: {verdict} (figure {v['figure']})", file=sys.stderr)
+        print(f"goal: {v['goal']}: {verdict}, in {v['met_in'][0]} of {v['met_in'][1]} runs"
+              f" (figures {v['figures']})", file=sys.stderr)
     if any(not goals.clean(r) for r in result["runs"]):
         sys.exit(1)
 
