@@ -17,13 +17,12 @@ from typing import Any
 import uvloop
 
 from bench import goals
-from bench.run import RESULTS, command, default_warmup, run_bench, target_for, write
+from bench.run import CONCURRENCY, RESULTS, command, default_warmup, run_bench, target_for, write
 from bench.target import Target
 
 DEFAULT_RUNS = "spread,hot,mixed,spread@100,spread@50"
 CLOSED_LOOP_ORDERS = 2000
 OPEN_LOOP_SECONDS = 15
-CONCURRENCY = 32
 Runner = Callable[..., Awaitable[dict]]  # bench.run.run_bench's signature
 
 
@@ -57,14 +56,15 @@ async def run_suite(
 ) -> dict:
     """Each spec in turn, each warmed up (default as `make bench`); `options` go to every run (the smoke
     test makes them small)."""
-    reports = []
+    reports, table = [], []
     for spec in specs:
         warm = default_warmup(spec.orders) if warmup is None else warmup
         report = await runner(target, spec.scenario, spec.orders, spec.rate, CONCURRENCY, warmup=warm, **options)
         report["parameters"]["command"] = command(spec.scenario, spec.orders, spec.rate, CONCURRENCY, warm, isolated)
         reports.append(report)
-        print(f"bench-suite: {table_row(report)}", file=sys.stderr)
-    return {"runs": reports, "goals": goals.judge(reports), "table": [table_row(r) for r in reports]}
+        table.append(table_row(report))
+        print(f"bench-suite: {table[-1]}", file=sys.stderr)
+    return {"runs": reports, "goals": goals.judge(reports), "table": table}
 
 
 def _ms(x: float | None) -> str:
@@ -78,13 +78,12 @@ def table_row(report: dict[str, Any]) -> str:
     terminal = f" ({report['terminal_per_s']} terminal/s)" if report["terminal_per_s"] != report["confirmed_per_s"] else ""
     paced = report["bounds"].get("paced_hop")
     floor = f"{paced['cpu_ms_per_hop']:.2f} / {report['cpu_to_paced_floor']}" if paced else "-"
+    spent = [f"{cpu['ms_per_saga']['total']}", f"{cpu['wakeups_per_saga']['total']:.0f}",
+             f"{cpu['machine_busy']:.0%}"] if cpu else ["-"] * 3
     return " | ".join([
         f"| `{report['parameters']['command']}`", f"{report['confirmed_per_s']}{terminal}",
         f"{_ms(lat['p50'])} / {_ms(lat['p95'])} / {_ms(lat['p99'])}", f"{_ms(post['p50'])} / {_ms(post['p99'])}",
-        outcomes, f"{report['bounds']['hop_per_s']:.0f}",
-        f"{cpu['ms_per_saga']['total']}" if cpu else "-", f"{cpu['wakeups_per_saga']['total']:.0f}" if cpu else "-",
-        f"{cpu['machine_busy']:.0%}" if cpu else "-",
-        f"{floor} |",
+        outcomes, f"{report['bounds']['hop_per_s']:.0f}", *spent, f"{floor} |",
     ])
 
 
