@@ -26,11 +26,11 @@ import asyncpg
 from bench.stats import summary
 from inventory import availability, queries
 from inventory.reconcile import reconcile
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.redis_server import PrivateRedis
+from stack.supervisor import Stack, free_port
+from stack.wait import eventually
 from tests.integration.inventory.support import make_projection
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.redis_server import PrivateRedis
-from tests.support.supervisor import Stack, free_port
-from tests.support.wait import eventually
 
 Read = Callable[[UUID], Awaitable[str]]  # reads one product, returns where the answer came from
 

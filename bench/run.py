@@ -102,8 +102,8 @@ async def target_for(isolated: bool) -> AsyncIterator[Target]:
     if not isolated:
         yield Target.local()
         return
+    from stack.infra import Infra
     from tests.conftest import isolated_stack  # the test suite's stack: four processes, nothing shared
-    from tests.support.infra import Infra
 
     async with isolated_stack(Infra.from_env()) as stack:
         yield Target.of_stack(stack)

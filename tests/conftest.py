@@ -9,11 +9,11 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.redis_server import PrivateRedis
+from stack.supervisor import Stack
 from tests.support.client import Api
 from tests.support.databases import delete_redis_keys
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.redis_server import PrivateRedis
-from tests.support.supervisor import Stack
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs"))
 

@@ -30,10 +30,10 @@ from messaging.dlq.cli import run
 from messaging.errors import PublishError
 from messaging.publisher import Publisher
 from messaging.topology import declare_topology
+from messaging.unit_of_work import UnitOfWork
 from runtime.db import ensure_database, migrate
-from runtime.unit_of_work import UnitOfWork
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.wait import eventually
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.wait import eventually
 
 QUEUE = "payment.order-created"
 DLQ = "payment.order-created.dlq"

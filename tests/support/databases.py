@@ -9,7 +9,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from runtime.db import ensure_database, migrate
-from tests.support.infra import Infra, drop_databases, run_id
+from stack.infra import Infra, drop_databases, run_id
 
 
 async def admin(infra: Infra, sql: str, *args: object) -> None:

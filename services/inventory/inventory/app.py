@@ -17,8 +17,8 @@ from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
 from messaging.batch import BatchHandler
 from runtime.http import READINESS
-from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 from runtime.tasks import background
+from servicekit.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 
 STARTUP_REBUILD_TIMEOUT_S = 30.0
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from inventory.cache import AvailabilityCache
 from inventory.expiry_index import ExpiryIndex
 from inventory.repository import Snapshot
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 @dataclass

@@ -5,7 +5,7 @@ from pathlib import Path
 from order.handlers import record_events
 from order.http import add_routes
 from order.settings import OrderSettings
-from runtime.service import ServiceSpec, run
+from servicekit.service import ServiceSpec, run
 
 SPEC = ServiceSpec(
     name="order",

@@ -11,7 +11,7 @@ from payment.gateway import SimulatedGateway
 from payment.handlers import apply_events
 from payment.settings import PaymentSettings
 from runtime.db import create_pool
-from runtime.service import SETTINGS, ServiceSpec, run
+from servicekit.service import SETTINGS, ServiceSpec, run
 
 GATEWAY = web.AppKey("gateway", SimulatedGateway)
 

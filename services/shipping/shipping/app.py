@@ -6,7 +6,7 @@ from pathlib import Path
 from aiohttp import web
 
 from messaging.batch import BatchHandler
-from runtime.service import SETTINGS, ServiceSpec, run
+from servicekit.service import SETTINGS, ServiceSpec, run
 from shipping.handlers import apply_events
 from shipping.settings import ShippingSettings
 

@@ -13,7 +13,7 @@ from inventory.cache import AvailabilityCache
 from inventory.expiry_index import ExpiryIndex
 from inventory.projection import Projection
 from inventory.redis_gate import RedisGate, connect
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 def make_projection(url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5) -> Projection:

@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from checker import Targets
-from tests.support.infra import Infra
-from tests.support.wait import eventually
+from stack.infra import Infra
+from stack.wait import eventually
 
 SERVICES = ("order", "payment", "inventory", "shipping")
 DATABASES = {"order": "orders", "payment": "payments", "inventory": "inventory", "shipping": "shipping"}
