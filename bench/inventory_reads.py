@@ -25,12 +25,14 @@ import asyncpg
 
 from bench.stats import summary
 from inventory import availability, queries
+from inventory.projection import Projection
 from inventory.reconcile import reconcile
+from inventory.redis_gate import RedisGate
+from inventory.settings import InventorySettings
 from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack, free_port
 from stack.wait import eventually
-from tests.integration.inventory.support import make_projection
 
 Read = Callable[[UUID], Awaitable[str]]  # reads one product, returns where the answer came from
 
@@ -116,7 +118,9 @@ async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args
 async def direct(stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace,
                  rng: random.Random) -> dict:
     """The read path without HTTP: availability.read() on a trusted cache versus one SELECT."""
-    projection = make_projection(redis.url, stack.redis_prefix, timeout_s=0.1)
+    # the service's own Redis settings (100 ms timeouts), on the private redis-server
+    settings = InventorySettings(redis_url=redis.url, redis_key_prefix=stack.redis_prefix)
+    projection = Projection.on(RedisGate.from_settings(settings))
     async with asyncpg.create_pool(stack.database_url("inventory"), min_size=8, max_size=8) as pool:
         await reconcile(pool, projection)
 

@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 
 from stack.infra import Infra
+from stack.isolated import isolated_stack
 from stack.supervisor import Stack
-from tests.conftest import isolated_stack
 from tests.fault.figures import Figures, save, table
 
 _RECORDED: list[Figures] = []

@@ -14,10 +14,10 @@ import pytest
 import pytest_asyncio
 
 from checker import check
+from stack.isolated import isolated_stack
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack
 from stack.wait import eventually
-from tests.conftest import isolated_stack
 from tests.fault.conftest import lean
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures

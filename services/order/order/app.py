@@ -11,8 +11,8 @@ SPEC = ServiceSpec(
     name="order",
     settings_cls=OrderSettings,
     migrations=Path(__file__).parent / "migrations",
-    handler=lambda app: record_events,
-    setup=add_routes,
+    handler=lambda app, settings: record_events,
+    setup=lambda app, settings: add_routes(app),
 )
 
 
