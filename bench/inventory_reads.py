@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
@@ -37,8 +38,21 @@ from stack.wait import eventually
 Read = Callable[[UUID], Awaitable[str]]  # reads one product, returns where the answer came from
 
 
+@dataclass
+class Reads:
+    """What windows of one kind of read saw, added up."""
+
+    latencies: list[float] = field(default_factory=list)  # ms
+    sources: dict[str, int] = field(default_factory=dict)  # where the answers came from
+    seconds: float = 0.0
+
+    def figures(self) -> dict:
+        return {"reads_per_s": round(len(self.latencies) / self.seconds, 1), "sources": self.sources,
+                "latency_ms": summary(self.latencies)}
+
+
 async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random,
-                 into: dict) -> None:
+                 into: Reads) -> None:
     """`concurrency` workers calling `read` for `seconds`; latencies (ms) and sources added to `into`."""
     deadline = time.perf_counter() + seconds
 
@@ -46,21 +60,20 @@ async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, 
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             source = await read(rng.choice(ids))
-            into["latencies"].append((time.perf_counter() - started) * 1000)
-            into["sources"][source] = into["sources"].get(source, 0) + 1
+            into.latencies.append((time.perf_counter() - started) * 1000)
+            into.sources[source] = into.sources.get(source, 0) + 1
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    into["seconds"] += time.perf_counter() - started
+    into.seconds += time.perf_counter() - started
 
 
 async def alternate(reads: dict[str, Read], ids: list[UUID], rounds: int, seconds: float, concurrency: int,
                     rng: random.Random) -> dict:
-    acc = {name: {"latencies": [], "sources": {}, "seconds": 0.0} for name in reads}
+    acc = {name: Reads() for name in reads}
     for r in range(rounds):
         for name in (list(reads) if r % 2 == 0 else list(reversed(reads))):
             await window(reads[name], ids, seconds, concurrency, rng, acc[name])
-    out = {name: {"reads_per_s": round(len(a["latencies"]) / a["seconds"], 1), "sources": a["sources"],
-                  "latency_ms": summary(a["latencies"])} for name, a in acc.items()}
+    out = {name: a.figures() for name, a in acc.items()}
     first, second = list(out)
     out[f"ratio_{first}_to_{second}"] = round(out[first]["reads_per_s"] / out[second]["reads_per_s"], 2)
     return out
@@ -102,15 +115,13 @@ async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args
             started = time.perf_counter()
             assert await via_cache(p) == "database"
             first.append(round((time.perf_counter() - started) * 1000, 1))
-        hung = {"latencies": [], "sources": {}, "seconds": 0.0}
+        hung = Reads()
         await window(via_cache, ids, 5, args.concurrency, rng, hung)
         redis.thaw()
         back = await recovery_s(via_cache, ids[0])
     return {
         "http": over_http, "in_process_no_http": in_process,
-        "redis_hung": {"first_sequential_reads_ms": first,
-                       "reads_per_s": round(len(hung["latencies"]) / hung["seconds"], 1),
-                       "sources": hung["sources"], "latency_ms": summary(hung["latencies"]),
+        "redis_hung": {"first_sequential_reads_ms": first, **hung.figures(),
                        "cache_used_again_after_redis_returned_s": back},
     }
 

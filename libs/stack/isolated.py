@@ -26,4 +26,4 @@ async def isolated_stack(infra: Infra, env: dict[str, str] | None = None, start:
         await stack.stop_all()
         await delete_vhost(infra, vhost)
         await drop_databases(infra, f"saga_{rid}_")
-        await delete_redis_keys(stack.targets.redis_url, stack.redis_prefix)
+        await delete_redis_keys(stack.redis_url, stack.redis_prefix)

@@ -36,6 +36,8 @@ SETTLEMENTS = {"commit": ("COMMITTED", "shipped"), "release": ("RELEASED", "ship
 
 
 def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
+    cls: type[InventoryCommitted | InventoryReleased]
+    payload: InventoryCommittedPayload | InventoryReleasedPayload
     if kind == "commit":
         cls, payload = InventoryCommitted, InventoryCommittedPayload(reservation_id=r.reservation_id)
     else:
