@@ -12,7 +12,9 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs"))  # each stac
 
 
 @contextlib.asynccontextmanager
-async def isolated_stack(infra: Infra, env: dict[str, str] | None = None, start: bool = True) -> AsyncIterator[Stack]:
+async def isolated_stack(
+    infra: Infra, env: dict[str, str] | None = None, start: bool = True
+) -> AsyncIterator[Stack]:
     rid = run_id()
     vhost = f"saga-test-{rid}"
     log_dir = ARTIFACTS / rid
