@@ -11,6 +11,7 @@ help:
 	@echo "make up      run the system locally (venv, databases, queues, demo data, four services)"
 	@echo "make down    stop the services"
 	@echo "make test    run every test"
+	@echo "make lint    ruff (lint and format), mypy, and the import layers (import-linter)"
 	@echo "make check   check the invariants against the running system"
 	@echo "make bench   run the benchmark (ORDERS, RATE, CONCURRENCY, SCENARIO)"
 	@echo "make bench-suite  the runs the goals are judged by, with the verdicts (RUNS)"
@@ -43,6 +44,9 @@ unit: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 -include mk/*.mk
 

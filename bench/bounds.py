@@ -22,7 +22,7 @@ import uvloop
 
 from bench import paced, wakeup
 from runtime.settings import ServiceSettings
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases
 
 BODY = b'{"event_type": "bench.hop", "payload": "' + b"x" * 600 + b'"}'  # about an event's size
 WINDOW = 200  # publishes in flight, as the outbox relay gathers a batch

@@ -75,7 +75,7 @@ def sample() -> Sample | None:
         return None
     idle = cpu[3] + cpu[4]  # idle + iowait
     me = os.getpid()
-    processes: dict[int, tuple[str, float]] = {}
+    processes: dict[int, tuple[str, float, int, int]] = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue

@@ -32,8 +32,7 @@ def find(reports: list[Report], scenario: str, rate: float = 0) -> list[Report]:
 
 def _verdict(goal: str, runs: list[Report], figure: Callable[[Report], float | None],
              met: Callable[[float], bool]) -> dict[str, Any]:
-    judged = [(figure(r), r) for r in runs]
-    judged = [(value, r) for value, r in judged if value is not None]
+    judged = [(value, r) for r in runs if (value := figure(r)) is not None]
     passed = [clean(r) and met(value) for value, r in judged]
     return {
         "goal": goal,

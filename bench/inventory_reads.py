@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
@@ -25,18 +26,33 @@ import asyncpg
 
 from bench.stats import summary
 from inventory import availability, queries
+from inventory.projection import Projection
 from inventory.reconcile import reconcile
-from tests.integration.inventory.support import make_projection
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.redis_server import PrivateRedis
-from tests.support.supervisor import Stack, free_port
-from tests.support.wait import eventually
+from inventory.redis_gate import RedisGate
+from inventory.settings import InventorySettings
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.redis_server import PrivateRedis
+from stack.supervisor import Stack, free_port
+from stack.wait import eventually
 
 Read = Callable[[UUID], Awaitable[str]]  # reads one product, returns where the answer came from
 
 
+@dataclass
+class Reads:
+    """What windows of one kind of read saw, added up."""
+
+    latencies: list[float] = field(default_factory=list)  # ms
+    sources: dict[str, int] = field(default_factory=dict)  # where the answers came from
+    seconds: float = 0.0
+
+    def figures(self) -> dict:
+        return {"reads_per_s": round(len(self.latencies) / self.seconds, 1), "sources": self.sources,
+                "latency_ms": summary(self.latencies)}
+
+
 async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random,
-                 into: dict) -> None:
+                 into: Reads) -> None:
     """`concurrency` workers calling `read` for `seconds`; latencies (ms) and sources added to `into`."""
     deadline = time.perf_counter() + seconds
 
@@ -44,21 +60,20 @@ async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, 
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             source = await read(rng.choice(ids))
-            into["latencies"].append((time.perf_counter() - started) * 1000)
-            into["sources"][source] = into["sources"].get(source, 0) + 1
+            into.latencies.append((time.perf_counter() - started) * 1000)
+            into.sources[source] = into.sources.get(source, 0) + 1
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    into["seconds"] += time.perf_counter() - started
+    into.seconds += time.perf_counter() - started
 
 
 async def alternate(reads: dict[str, Read], ids: list[UUID], rounds: int, seconds: float, concurrency: int,
                     rng: random.Random) -> dict:
-    acc = {name: {"latencies": [], "sources": {}, "seconds": 0.0} for name in reads}
+    acc = {name: Reads() for name in reads}
     for r in range(rounds):
         for name in (list(reads) if r % 2 == 0 else list(reversed(reads))):
             await window(reads[name], ids, seconds, concurrency, rng, acc[name])
-    out = {name: {"reads_per_s": round(len(a["latencies"]) / a["seconds"], 1), "sources": a["sources"],
-                  "latency_ms": summary(a["latencies"])} for name, a in acc.items()}
+    out = {name: a.figures() for name, a in acc.items()}
     first, second = list(out)
     out[f"ratio_{first}_to_{second}"] = round(out[first]["reads_per_s"] / out[second]["reads_per_s"], 2)
     return out
@@ -100,15 +115,13 @@ async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args
             started = time.perf_counter()
             assert await via_cache(p) == "database"
             first.append(round((time.perf_counter() - started) * 1000, 1))
-        hung = {"latencies": [], "sources": {}, "seconds": 0.0}
+        hung = Reads()
         await window(via_cache, ids, 5, args.concurrency, rng, hung)
         redis.thaw()
         back = await recovery_s(via_cache, ids[0])
     return {
         "http": over_http, "in_process_no_http": in_process,
-        "redis_hung": {"first_sequential_reads_ms": first,
-                       "reads_per_s": round(len(hung["latencies"]) / hung["seconds"], 1),
-                       "sources": hung["sources"], "latency_ms": summary(hung["latencies"]),
+        "redis_hung": {"first_sequential_reads_ms": first, **hung.figures(),
                        "cache_used_again_after_redis_returned_s": back},
     }
 
@@ -116,7 +129,9 @@ async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args
 async def direct(stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace,
                  rng: random.Random) -> dict:
     """The read path without HTTP: availability.read() on a trusted cache versus one SELECT."""
-    projection = make_projection(redis.url, stack.redis_prefix, timeout_s=0.1)
+    # the service's own Redis settings (100 ms timeouts), on the private redis-server
+    settings = InventorySettings(redis_url=redis.url, redis_key_prefix=stack.redis_prefix)
+    projection = Projection.on(RedisGate.from_settings(settings))
     async with asyncpg.create_pool(stack.database_url("inventory"), min_size=8, max_size=8) as pool:
         await reconcile(pool, projection)
 

@@ -30,10 +30,10 @@ async def _post(http: aiohttp.ClientSession, url: str, body: bytes) -> Sent:
             await asyncio.sleep(RETRY_BACKOFF_S * 2 ** (attempt - 1))
         try:
             async with http.post(url, data=body, headers=headers) as r:
-                payload = await r.json() if r.status == 201 else await r.text()
-            if r.status == 201:
-                return Sent(UUID(payload["order_id"]), sent_at, (time.perf_counter() - started) * 1000, attempt)
-            error = f"{r.status}: {str(payload)[:200]}"
+                if r.status == 201:
+                    order_id = UUID((await r.json())["order_id"])
+                    return Sent(order_id, sent_at, (time.perf_counter() - started) * 1000, attempt)
+                error = f"{r.status}: {(await r.text())[:200]}"
             if r.status != 503:
                 break
         except (aiohttp.ClientError, TimeoutError) as exc:

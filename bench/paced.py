@@ -10,7 +10,8 @@ benchmark's process, beside the idle services, in the bounds' private vhost and 
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from bench import cpu
 
@@ -20,7 +21,7 @@ Started = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]  #
 
 
 async def measure(
-    start: Callable[[int], Awaitable[Started]], publish: Callable[[], Awaitable[None]], rate: float,
+    start: Callable[[int], Awaitable[Started]], publish: Callable[[], Coroutine[Any, Any, object]], rate: float,
     seconds: float = SECONDS,
 ) -> dict | None:
     """Start `start(n)` consuming n hops, feed them with `publish` at `rate` per second (open loop: each
@@ -31,7 +32,7 @@ async def measure(
         before = cpu.sample()
         loop = asyncio.get_running_loop()
         began = loop.time()
-        sends = []
+        sends: list[asyncio.Task[object]] = []
         for i in range(n):
             delay = began + i / rate - loop.time()
             if delay > 0:

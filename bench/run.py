@@ -21,6 +21,8 @@ from bench import bounds, collect, cpu, goals, load, paced, scenarios
 from bench.report import DELIVERIES_PER_SAGA, Run, build_report
 from bench.seed import seed_products
 from bench.target import Target
+from stack.infra import Infra
+from stack.isolated import isolated_stack
 
 RESULTS = Path(__file__).parent / "results"
 CONCURRENCY = 32  # requests in flight in a closed loop, by default
@@ -97,14 +99,11 @@ async def _require_ready(target: Target) -> None:
 
 @contextlib.asynccontextmanager
 async def target_for(isolated: bool) -> AsyncIterator[Target]:
-    """The `make up` system, or with `isolated` a fresh stack of the test suite's own (four processes,
+    """The `make up` system, or with `isolated` a fresh stack of its own (stack.isolated: four processes,
     own databases, vhost and ports), stopped and dropped afterwards."""
     if not isolated:
         yield Target.local()
         return
-    from tests.conftest import isolated_stack  # the test suite's stack: four processes, nothing shared
-    from tests.support.infra import Infra
-
     async with isolated_stack(Infra.from_env()) as stack:
         yield Target.of_stack(stack)
 

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 
 from checker import Targets
-from tests.support.infra import Infra
+from stack.infra import Infra
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,6 @@ class Target:
         )
 
     @classmethod
-    def of_stack(cls, stack) -> "Target":  # noqa: ANN001 - tests.support.supervisor.Stack
+    def of_stack(cls, stack) -> "Target":  # noqa: ANN001 - stack.supervisor.Stack
         """An isolated test stack (the smoke test, `--isolated`)."""
         return cls(stack.url("order"), stack.url("inventory"), stack.targets, stack.infra)

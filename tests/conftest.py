@@ -1,7 +1,6 @@
 """Shared fixtures: the infrastructure, an isolated stack of the four services, an API client."""
 
 import contextlib
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -9,13 +8,11 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from stack.infra import Infra
+from stack.isolated import isolated_stack
+from stack.redis_server import PrivateRedis
+from stack.supervisor import Stack
 from tests.support.client import Api
-from tests.support.databases import delete_redis_keys
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.redis_server import PrivateRedis
-from tests.support.supervisor import Stack
-
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs"))
 
 
 @pytest.fixture(scope="session")
@@ -24,24 +21,6 @@ def infra() -> Infra:
 
 
 StackFactory = Callable[..., Awaitable[Stack]]
-
-
-@contextlib.asynccontextmanager
-async def isolated_stack(infra: Infra, env: dict[str, str] | None = None, start: bool = True) -> AsyncIterator[Stack]:
-    rid = run_id()
-    vhost = f"saga-test-{rid}"
-    log_dir = ARTIFACTS / rid
-    log_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(infra, await create_vhost(infra, vhost), f"saga_{rid}", log_dir, env=dict(env or {}))
-    try:
-        if start:
-            await stack.start_all()
-        yield stack
-    finally:
-        await stack.stop_all()
-        await delete_vhost(infra, vhost)
-        await drop_databases(infra, f"saga_{rid}_")
-        await delete_redis_keys(stack.targets.redis_url, stack.redis_prefix)
 
 
 @pytest_asyncio.fixture

@@ -27,8 +27,11 @@ async def queue_states(amqp_url: str) -> list[QueueState]:
                 except aio_pika.exceptions.ChannelClosed:
                     channel = await connection.channel()  # a missing queue closes the channel
                     continue
-                states.append(QueueState(name, q.declaration_result.message_count,
-                                         q.declaration_result.consumer_count))
+                ok = q.declaration_result
+                # a Declare-Ok always carries both counts (pamqp types them optional for its constructor)
+                if ok.message_count is None or ok.consumer_count is None:
+                    raise RuntimeError(f"{name}: the broker's Declare-Ok carries no message or consumer count")
+                states.append(QueueState(name, ok.message_count, ok.consumer_count))
         return states
     finally:
         await connection.close()

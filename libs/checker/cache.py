@@ -1,21 +1,22 @@
-"""Invariant 7: once quiet, Redis's availability equals PostgreSQL's for every product."""
+"""Invariant 7: once quiet, Redis's cached stock equals PostgreSQL's for every product."""
 
 import redis.asyncio as redis
 
-from checker.targets import Targets
-from inventory.cache import cached_available  # the cache's own reader: one definition of its keys
+import stockcache  # the cache's layout, defined once for inventory (its writer) and the checker
 
 
-async def cache_drift(targets: Targets, inv: dict) -> list:
-
-    client = redis.from_url(targets.redis_url, socket_timeout=5)
+async def cache_drift(redis_url: str, prefix: str, inv: dict) -> list:
+    """Products whose Redis entry is missing, unreadable, or holds other units than PostgreSQL."""
+    client = redis.from_url(redis_url, socket_timeout=5)
     try:
-        cached = await cached_available(client, targets.redis_prefix, list(inv["products"]))
+        cached = await stockcache.entries(client, prefix, list(inv["products"]))
     finally:
         await client.aclose()
     drift = []
     for pid, p in inv["products"].items():
-        available = p["on_hand"] - p["reserved"]
-        if cached.get(pid) != available:
-            drift.append({"product_id": str(pid), "redis": cached.get(pid), "postgres": available})
+        entry = cached.get(pid)
+        in_redis = None if entry is None else {"on_hand": entry.on_hand, "reserved": entry.reserved}
+        in_postgres = {"on_hand": p["on_hand"], "reserved": p["reserved"]}
+        if in_redis != in_postgres:
+            drift.append({"product_id": str(pid), "redis": in_redis, "postgres": in_postgres})
     return drift

@@ -53,5 +53,5 @@ async def check(targets: Targets, expected_dlq: int = 0) -> Report:
     dead = sum(report.dlq.values())
     report.add("unexpected_dlq_messages", [f"{dead} dead-lettered, {expected_dlq} expected"] if dead != expected_dlq else [])
     if targets.redis_url:
-        report.add("redis_availability_drift", await cache_drift(targets, inv))
+        report.add("redis_availability_drift", await cache_drift(targets.redis_url, targets.redis_prefix, inv))
     return report

@@ -2,6 +2,7 @@
 
 from events.catalog import (
     EVENT_CLASSES,
+    AnyEvent,
     Event,
     InventoryCommitted,
     InventoryFailed,
@@ -30,7 +31,7 @@ from events.names import (
 from events.types import Money
 
 __all__ = [
-    "CONSUMERS", "EVENT_CLASSES", "SERVICES", "Event", "InvalidEvent", "InventoryCommitted",
+    "CONSUMERS", "EVENT_CLASSES", "AnyEvent", "SERVICES", "Event", "InvalidEvent", "InventoryCommitted",
     "InventoryFailed", "InventoryReleased", "InventoryReserved", "Item", "Line", "Money",
     "OrderCreated", "PaymentApproved", "PaymentFailed", "PaymentReversed", "ShippingFailed",
     "ShippingScheduled", "Shortage", "decode", "dlq_name", "encode", "exchange_name", "producer_of",

@@ -1,7 +1,7 @@
 """One pydantic model per event (DESIGN.md table); the envelope fields live on the base class."""
 
 from datetime import UTC, date, datetime
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self, get_args
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -163,10 +163,9 @@ class ShippingFailed(Event):
     payload: ShippingFailedPayload
 
 
-EVENT_CLASSES: dict[str, type[Event]] = {
-    cls.model_fields["event_type"].default: cls
-    for cls in (
-        OrderCreated, PaymentApproved, PaymentFailed, PaymentReversed, InventoryReserved,
-        InventoryFailed, InventoryReleased, InventoryCommitted, ShippingScheduled, ShippingFailed,
-    )
-}
+# every event of the saga, one closed union: what the codec decodes to and what handlers dispatch on
+AnyEvent = (
+    OrderCreated | PaymentApproved | PaymentFailed | PaymentReversed | InventoryReserved
+    | InventoryFailed | InventoryReleased | InventoryCommitted | ShippingScheduled | ShippingFailed
+)
+EVENT_CLASSES: dict[str, type[Event]] = {cls.model_fields["event_type"].default: cls for cls in get_args(AnyEvent)}

@@ -14,8 +14,8 @@ they arrived in), and write the batch in a few statements.
 from collections.abc import Awaitable, Callable, Mapping
 
 from events import Event
+from messaging.unit_of_work import UnitOfWork
 from runtime.logs import log_context
-from runtime.unit_of_work import UnitOfWork
 
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[list[Event], UnitOfWork], Awaitable[None]]

@@ -41,11 +41,11 @@ from messaging.errors import PermanentError
 from messaging.outbox import OnCommit
 from messaging.publisher import Publisher
 from messaging.topology import Binding, bindings_of, declare_queue
+from messaging.unit_of_work import UnitOfWork
 from runtime import metrics
 from runtime.db import DB_UNAVAILABLE
 from runtime.faults import fault_point
 from runtime.logs import log_context
-from runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-attempt"

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from messaging import literals
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 class Key(NamedTuple):

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from yoyo import get_backend, read_migrations
 
-import messaging
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -19,7 +18,6 @@ DB_UNAVAILABLE: tuple[type[Exception], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
     asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError,
 )
-MESSAGING_MIGRATIONS = Path(messaging.__file__).resolve().parent / "migrations"
 
 
 def database_name(url: str) -> str:
@@ -46,10 +44,10 @@ async def ensure_database(url: str) -> None:
         await conn.close()
 
 
-def migrate(url: str, migrations_dir: Path) -> None:
-    """Apply the shared messaging tables, then the service's own migrations (yoyo, locked)."""
+def migrate(url: str, *migrations_dirs: Path) -> None:
+    """Apply the migrations of each directory, in the order given (yoyo, locked)."""
     backend = get_backend(url)
-    migrations = read_migrations(str(MESSAGING_MIGRATIONS), str(migrations_dir))
+    migrations = read_migrations(*(str(d) for d in migrations_dirs))
     with backend.lock():
         backend.apply_migrations(backend.to_apply(migrations))
 
@@ -73,13 +71,13 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     )
 
 
-async def prepare_database(settings: ServiceSettings, migrations_dir: Path) -> asyncpg.Pool:
+async def prepare_database(settings: ServiceSettings, *migrations_dirs: Path) -> asyncpg.Pool:
     """Wait for PostgreSQL (bounded by STARTUP_TIMEOUT_S), migrate, and return the pool."""
     deadline = time.monotonic() + settings.startup_timeout_s
     while True:
         try:
             await ensure_database(settings.database_url)
-            await asyncio.to_thread(migrate, settings.database_url, migrations_dir)
+            await asyncio.to_thread(migrate, settings.database_url, *migrations_dirs)
             return await create_pool(settings)
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             if time.monotonic() > deadline:

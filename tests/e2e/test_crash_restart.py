@@ -7,10 +7,10 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.ledgers import Money, money_of
 from tests.support.stock import new_product, stock_of
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 BATCH = 15  # placed before the kill, and again while the service is down

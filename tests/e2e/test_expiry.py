@@ -9,11 +9,11 @@ import asyncpg
 import pytest
 
 from checker.quiet import wait_quiet
+from stack.supervisor import Stack
+from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.ledgers import Money, money_of, shipment_status
-from tests.support.supervisor import Stack
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 REVERSED_ONCE = Money("REVERSED", charges=1, refunds=1)

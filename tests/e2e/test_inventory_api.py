@@ -8,10 +8,10 @@ from uuid import UUID, uuid4
 import aiohttp
 import pytest
 
+from stack.redis_server import PrivateRedis
+from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api
-from tests.support.redis_server import PrivateRedis
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -9,10 +9,10 @@ import aiohttp
 import pytest
 
 from events.names import CONSUMERS, dlq_name, queue_name, retry_queue_name
+from stack.supervisor import Stack
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.management_ui import CHROMIUM, Rows, capture_queues, chromium
-from tests.support.supervisor import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -7,10 +7,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.ledgers import Money, money_of, shipment_status
 from tests.support.stock import new_product, stock_of
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 TRACKING = re.compile(r"^TRK-[A-Z0-9]{8}$")

@@ -3,9 +3,9 @@
 import asyncio
 from urllib.parse import quote
 
-from tests.support.infra import rabbitmq_api
-from tests.support.supervisor import Stack
-from tests.support.wait import eventually
+from stack.infra import rabbitmq_api
+from stack.supervisor import Stack
+from stack.wait import eventually
 
 
 async def rabbitmqctl(*args: str, timeout: float = 60) -> str:

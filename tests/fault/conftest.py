@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from tests.conftest import isolated_stack
+from stack.infra import Infra
+from stack.isolated import isolated_stack
+from stack.supervisor import Stack
 from tests.fault.figures import Figures, save, table
-from tests.support.infra import Infra
-from tests.support.supervisor import Stack
 
 _RECORDED: list[Figures] = []
 # small pools: fault tests run a few orders at a time, and the PostgreSQL server (max_connections 100)

@@ -6,8 +6,8 @@ import os
 
 import asyncpg
 
-from tests.support.supervisor import SERVICES, Stack
-from tests.support.wait import eventually
+from stack.supervisor import SERVICES, Stack
+from stack.wait import eventually
 
 
 async def terminate_backends(stack: Stack) -> int:

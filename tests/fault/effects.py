@@ -4,7 +4,7 @@ second ledger movement of one kind for one reservation, or a second charge, paym
 
 import asyncpg
 
-from tests.support.supervisor import Stack
+from stack.supervisor import Stack
 
 OUTBOX_TWICE = ("SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY order_id, routing_key"
                 " HAVING count(*) > 1) d")

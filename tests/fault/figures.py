@@ -5,11 +5,11 @@ var/test-logs/fault-figures.jsonl and prints the table at the end of the session
 """
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-FIGURES_FILE = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs")) / "fault-figures.jsonl"
+from stack.isolated import ARTIFACTS
+
+FIGURES_FILE = ARTIFACTS / "fault-figures.jsonl"
 
 
 @dataclass

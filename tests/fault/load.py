@@ -5,9 +5,9 @@ import asyncio
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from stack.wait import eventually
 from tests.fault.orders import Orders, saga_mix
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 
 @dataclass

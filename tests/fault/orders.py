@@ -13,9 +13,9 @@ from uuid import UUID, uuid4
 import aiohttp
 import asyncpg
 
+from stack.supervisor import Stack
+from stack.wait import eventually
 from tests.support.client import TERMINAL, order_body
-from tests.support.supervisor import Stack
-from tests.support.wait import eventually
 
 Items = list[tuple[UUID, int, str]]
 

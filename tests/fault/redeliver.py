@@ -9,8 +9,8 @@ import asyncpg
 
 from events import CONSUMERS
 from messaging.publisher import Publisher
+from stack.supervisor import SERVICES, Stack
 from tests.fault.metrics import counter
-from tests.support.supervisor import SERVICES, Stack
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from stack.wait import eventually
 from tests.fault.broker import connections, every_queue_consumed, rabbitmqctl, reconnected
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
@@ -17,7 +18,6 @@ from tests.fault.load import Waves
 from tests.fault.orders import Orders, saga_mix
 from tests.support.checks import assert_clean
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 SERVICE_CONNECTIONS = {f"{s}-service" for s in ("order", "payment", "inventory", "shipping")}

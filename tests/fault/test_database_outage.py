@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from stack.wait import eventually
 from tests.fault.database import pg_ctlcluster, server_up, terminate_backends
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
@@ -20,7 +21,6 @@ from tests.fault.readers import Readers
 from tests.support.checks import assert_clean
 from tests.support.client import order_body
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from runtime.settings import ServiceSettings
+from stack.wait import eventually
 from tests.fault.broker import rabbitmqctl
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
@@ -23,7 +24,6 @@ from tests.fault.redeliver import publish_again, sent_events
 from tests.support.checks import assert_clean
 from tests.support.ledgers import Money, money_of
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 QUEUE = "payment.order-created"

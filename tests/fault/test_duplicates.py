@@ -12,6 +12,8 @@ import asyncpg
 import pytest
 
 from checker import wait_quiet
+from stack.supervisor import SERVICES
+from stack.wait import eventually
 from tests.fault.effects import duplicated, effect_counts
 from tests.fault.figures import Figures
 from tests.fault.orders import Orders, saga_mix
@@ -19,8 +21,6 @@ from tests.fault.redeliver import Sent, duplicates_seen, publish_again, sent_eve
 from tests.support.checks import assert_clean
 from tests.support.client import TERMINAL
 from tests.support.stock import new_product
-from tests.support.supervisor import SERVICES
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("FAULT_SEED", "4242"))

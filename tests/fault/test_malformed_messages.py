@@ -14,13 +14,13 @@ from events import Item, OrderCreated
 from events.catalog import OrderCreatedPayload
 from messaging import dlq
 from messaging.dlq.cli import run
+from stack.wait import eventually
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
 from tests.fault.metrics import counter
 from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,7 @@ import pytest
 from checker import check
 from messaging import dlq
 from messaging.dlq.cli import run
+from stack.wait import eventually
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
 from tests.fault.metrics import counter
@@ -18,7 +19,6 @@ from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
 from tests.support.client import TERMINAL
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 ATTEMPTS = 4

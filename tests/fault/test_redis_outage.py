@@ -14,7 +14,10 @@ import pytest
 import pytest_asyncio
 
 from checker import check
-from tests.conftest import isolated_stack
+from stack.isolated import isolated_stack
+from stack.redis_server import PrivateRedis
+from stack.supervisor import Stack
+from stack.wait import eventually
 from tests.fault.conftest import lean
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
@@ -22,9 +25,6 @@ from tests.fault.load import Waves
 from tests.fault.orders import Orders
 from tests.fault.readers import Readers
 from tests.support.checks import assert_clean
-from tests.support.redis_server import PrivateRedis
-from tests.support.supervisor import Stack
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 # inventory waits at most 2 x REDIS_TIMEOUT (100 ms) on Redis, then not at all once its breaker opens;

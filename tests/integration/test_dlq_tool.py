@@ -14,7 +14,6 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -29,11 +28,12 @@ from messaging.consumer import Consumer
 from messaging.dlq.cli import run
 from messaging.errors import PublishError
 from messaging.publisher import Publisher
+from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from messaging.topology import declare_topology
+from messaging.unit_of_work import UnitOfWork
 from runtime.db import ensure_database, migrate
-from runtime.unit_of_work import UnitOfWork
-from tests.support.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
-from tests.support.wait import eventually
+from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.wait import eventually
 
 QUEUE = "payment.order-created"
 DLQ = "payment.order-created.dlq"
@@ -81,13 +81,13 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(infra: Infra, tmp_path: Path) -> AsyncIterator[World]:
+async def world(infra: Infra) -> AsyncIterator[World]:
     rid = run_id()
     vhost = f"saga-test-{rid}"
     url = await create_vhost(infra, vhost)
     db_url = infra.database_url(f"saga_{rid}_dlqtool")
     await ensure_database(db_url)
-    await asyncio.to_thread(migrate, db_url, tmp_path)  # the shared outbox and inbox tables only
+    await asyncio.to_thread(migrate, db_url, MESSAGING_MIGRATIONS)  # the shared outbox and inbox tables only
     pool = await asyncpg.create_pool(db_url, min_size=1, max_size=4, command_timeout=5)
     connection = await aio_pika.connect_robust(url, timeout=10)
     try:

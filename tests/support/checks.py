@@ -1,7 +1,7 @@
 """The ending of every e2e and fault test: wait for quiet, then assert the checker finds nothing."""
 
 from checker import Report, check, wait_quiet
-from tests.support.supervisor import Stack
+from stack.supervisor import Stack
 
 
 async def assert_clean(stack: Stack, expected_dlq: int = 0, quiet_timeout: float = 60.0) -> Report:

@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 import aiohttp
 
-from tests.support.wait import eventually
+from stack.wait import eventually
 
 TERMINAL = {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
 DEMO_PRODUCT = UUID(int=1)

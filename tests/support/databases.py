@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import redis.asyncio as redis
 
+from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from runtime.db import ensure_database, migrate
-from tests.support.infra import Infra, drop_databases, run_id
+from stack.infra import Infra, drop_databases, run_id
 
 
 async def admin(infra: Infra, sql: str, *args: object) -> None:
@@ -25,7 +25,7 @@ async def template_database(infra: Infra, prefix: str, migrations: Path) -> Asyn
     """A database migrated with the messaging tables and `migrations`; yields its name."""
     name = f"{prefix}_{run_id()}"
     await ensure_database(infra.database_url(name))
-    await asyncio.to_thread(migrate, infra.database_url(name), migrations)
+    await asyncio.to_thread(migrate, infra.database_url(name), MESSAGING_MIGRATIONS, migrations)
     # CREATE DATABASE ... TEMPLATE needs the template to have no sessions (yoyo may keep one open)
     await admin(infra, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
     try:
@@ -44,12 +44,3 @@ async def cloned_database(infra: Infra, template: str, prefix: str) -> AsyncIter
     finally:
         await drop_databases(infra, name)
 
-
-async def delete_redis_keys(url: str, prefix: str) -> None:
-    client = redis.from_url(url)
-    try:
-        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()

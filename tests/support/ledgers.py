@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from tests.support.supervisor import Stack
+from stack.supervisor import Stack
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from playwright.async_api import Page, async_playwright
 
-from tests.support.wait import NotYet, eventually
+from stack.wait import NotYet, eventually
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # What this machine needs: no sandbox (root), no GPU, and no background traffic to the outside.

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import aiohttp
 import asyncpg
 
-from tests.support.supervisor import Stack
+from stack.supervisor import Stack
 
 
 async def add_products(stack: Stack, products: Mapping[UUID, int]) -> None:

@@ -10,7 +10,7 @@ from uuid import UUID
 from inventory import domain, queries, repository
 from inventory.projection import Projection
 from inventory.repository import Movement, Snapshot
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

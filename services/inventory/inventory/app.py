@@ -6,9 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from inventory.cache import AvailabilityCache
 from inventory.expiry import run_sweeper
-from inventory.expiry_index import ExpiryIndex
 from inventory.handlers import apply_events
 from inventory.http import add_routes
 from inventory.projection import PROJECTION, Projection
@@ -17,22 +15,20 @@ from inventory.redis_gate import RedisGate
 from inventory.settings import InventorySettings
 from messaging.batch import BatchHandler
 from runtime.http import READINESS
-from runtime.service import POOL, RELAY, SETTINGS, ServiceSpec, run
 from runtime.tasks import background
+from servicekit.service import POOL, RELAY, ServiceSpec, run
 
 STARTUP_REBUILD_TIMEOUT_S = 30.0
 
 
-def handler(app: web.Application) -> BatchHandler:
-    return partial(apply_events, settings=app[SETTINGS], projection=app[PROJECTION])
+def handler(app: web.Application, settings: InventorySettings) -> BatchHandler:
+    return partial(apply_events, settings=settings, projection=app[PROJECTION])
 
 
-async def redis(app: web.Application) -> AsyncIterator[None]:
+async def redis(app: web.Application, s: InventorySettings) -> AsyncIterator[None]:
     """Redis as cache and expiry index: rebuilt from PostgreSQL at start-up, then reconciled."""
-    s: InventorySettings = app[SETTINGS]
     gate = RedisGate.from_settings(s)
-    cache = AvailabilityCache(gate)
-    app[PROJECTION] = projection = Projection(cache, ExpiryIndex(gate, on_lost=cache.stale.set))
+    app[PROJECTION] = projection = Projection.on(gate)
     app[READINESS]["redis"] = lambda a: gate.ping()
     ok = await try_reconcile(app[POOL], projection, STARTUP_REBUILD_TIMEOUT_S)  # if Redis is away, reads use PG
     reconciler = run_reconciler(app[POOL], projection, s.cache_reconcile_interval.total_seconds(),
@@ -42,8 +38,7 @@ async def redis(app: web.Application) -> AsyncIterator[None]:
     await gate.close()
 
 
-async def sweeper(app: web.Application) -> AsyncIterator[None]:
-    s: InventorySettings = app[SETTINGS]
+async def sweeper(app: web.Application, s: InventorySettings) -> AsyncIterator[None]:
     task = run_sweeper(
         app[POOL], app[PROJECTION], s.reservation_sweep_interval.total_seconds(),
         s.reservation_scan_interval.total_seconds(), s.sweep_batch_size, app[RELAY].committed,
@@ -52,8 +47,8 @@ async def sweeper(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def setup(app: web.Application) -> None:
-    app.cleanup_ctx.extend([redis, sweeper])
+def setup(app: web.Application, settings: InventorySettings) -> None:
+    app.cleanup_ctx.extend([partial(redis, s=settings), partial(sweeper, s=settings)])
     add_routes(app)
 
 

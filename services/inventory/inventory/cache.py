@@ -12,10 +12,12 @@ from uuid import UUID
 
 import redis.asyncio as redis
 
+import stockcache
 from inventory import metrics
 from inventory.redis_gate import RedisGate
 from inventory.repository import Snapshot
 from runtime.breaker import OPEN
+from stockcache import Entry, raw_entries, stock_key
 
 WRITE_IF_NEWER = """
 local written = 0
@@ -36,31 +38,19 @@ return 1
 """
 
 
-def stock_key(prefix: str, product_id: UUID) -> str:
-    return f"{prefix}stock:{product_id}"
-
-
 def encode(s: Snapshot) -> str:
-    return f"{s.version}:{s.on_hand}:{s.reserved}"
+    return stockcache.encode(Entry(s.version, s.on_hand, s.reserved))
 
 
 def decode(product_id: UUID, raw: str | None) -> Snapshot | None:
     """The cached snapshot, or None for a missing or unreadable (corrupted) entry."""
-    try:
-        version, on_hand, reserved = (int(x) for x in (raw or "").split(":"))
-    except ValueError:
-        return None
-    return Snapshot(product_id, on_hand, reserved, version)
-
-
-async def cached_entries(client: redis.Redis, prefix: str, ids: list[UUID]) -> list[str | None]:
-    raw = await client.mget([stock_key(prefix, p) for p in ids]) if ids else []
-    return [r.decode() if isinstance(r, bytes) else r for r in raw]
+    entry = stockcache.decode(raw)
+    return None if entry is None else Snapshot(product_id, entry.on_hand, entry.reserved, entry.version)
 
 
 async def cached_available(client: redis.Redis, prefix: str, ids: list[UUID]) -> dict[UUID, int]:
-    """Available units per product as Redis has them (readable entries only); used by the checker."""
-    snaps = (decode(p, raw) for p, raw in zip(ids, await cached_entries(client, prefix, ids), strict=True))
+    """Available units per product as Redis has them (readable entries only)."""
+    snaps = (decode(p, raw) for p, raw in zip(ids, await raw_entries(client, prefix, ids), strict=True))
     return {s.product_id: s.available for s in snaps if s is not None}
 
 
@@ -81,7 +71,7 @@ class AvailabilityCache:
         self.stale.set()
 
     async def entries(self, ids: list[UUID]) -> list[str | None]:
-        return await self.gate.run(lambda c: cached_entries(c, self.gate.prefix, ids))
+        return await self.gate.run(lambda c: raw_entries(c, self.gate.prefix, ids))
 
     async def get_many(self, ids: list[UUID]) -> dict[UUID, Snapshot] | None:
         """What the cache holds for `ids` (misses left out), or None when it cannot be used now."""

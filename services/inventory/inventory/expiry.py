@@ -16,8 +16,8 @@ from inventory import metrics, queries, repository, reservation_repository
 from inventory.projection import Projection
 from inventory.reservations import Changes
 from messaging.outbox import OnCommit
+from messaging.unit_of_work import UnitOfWork
 from runtime.faults import fault_point
-from runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -51,11 +51,14 @@ class ExpiryIndex:
         return _ids(await self.gate.run(lambda c: c.zrange(self.key, 0, -1)))
 
 
-def _ids(members: list[str]) -> list[UUID]:
+def _ids(members: Iterable[object]) -> list[UUID]:
+    """The members that are reservation ids (the client decodes replies, so they come as str)."""
     ids = []
     for m in members:
+        if not isinstance(m, str):  # not ours to act on; only PostgreSQL ids ever get in
+            continue
         try:
             ids.append(UUID(m))
-        except ValueError:  # not ours to act on; only PostgreSQL ids ever get in
+        except ValueError:
             continue
     return ids

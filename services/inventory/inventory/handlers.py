@@ -17,8 +17,8 @@ from inventory.reservations import Changes
 from inventory.settings import InventorySettings
 from messaging.batch import EventFailed, by_order
 from messaging.errors import PermanentError
+from messaging.unit_of_work import UnitOfWork
 from runtime.faults import fault_point
-from runtime.unit_of_work import UnitOfWork
 
 
 async def apply_events(

@@ -8,10 +8,10 @@ from aiohttp import web
 from inventory import admin, api_doc, availability, domain, queries
 from inventory.projection import PROJECTION
 from inventory.schemas import ChangeStock, SetStock
+from messaging.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
-from runtime.service import POOL
-from runtime.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
+from servicekit.service import POOL
 
 MAX_BULK = 100
 MAX_PAGE = 200

@@ -15,8 +15,9 @@ from aiohttp import web
 
 from inventory.cache import AvailabilityCache
 from inventory.expiry_index import ExpiryIndex
+from inventory.redis_gate import RedisGate
 from inventory.repository import Snapshot
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -32,6 +33,12 @@ class Projection:
     def __init__(self, cache: AvailabilityCache, index: ExpiryIndex) -> None:
         self.cache, self.index = cache, index
         self._open: WeakKeyDictionary[UnitOfWork, _Changes] = WeakKeyDictionary()
+
+    @classmethod
+    def on(cls, gate: RedisGate) -> "Projection":
+        """The cache and the expiry index on one Redis; a lost index entry makes the cache reconcile too."""
+        cache = AvailabilityCache(gate)
+        return cls(cache, ExpiryIndex(gate, on_lost=cache.stale.set))
 
     def _changes(self, uow: UnitOfWork) -> _Changes:
         changes = self._open.get(uow)

@@ -1,14 +1,14 @@
 """Read-only SQL: stock snapshots for the API and the cache, the ledger, and reservations for the index."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
 
 from inventory.repository import Snapshot
 
-Conn = asyncpg.Connection | asyncpg.Pool
+Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool  # a query runs on either
 
 
 async def snapshots(conn: Conn, product_ids: list[UUID]) -> dict[UUID, Snapshot]:

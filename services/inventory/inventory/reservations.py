@@ -28,7 +28,7 @@ from inventory import domain, reservation_repository
 from inventory.projection import Projection
 from inventory.repository import Movement, move_stock
 from inventory.reservation_repository import Reservation
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 # settlement kind -> (the reservation's new status, the reason in the ledger and in inventory.released)
 SETTLEMENTS = {"commit": ("COMMITTED", "shipped"), "release": ("RELEASED", "shipping_failed"),
@@ -36,6 +36,8 @@ SETTLEMENTS = {"commit": ("COMMITTED", "shipped"), "release": ("RELEASED", "ship
 
 
 def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
+    cls: type[InventoryCommitted | InventoryReleased]
+    payload: InventoryCommittedPayload | InventoryReleasedPayload
     if kind == "commit":
         cls, payload = InventoryCommitted, InventoryCommittedPayload(reservation_id=r.reservation_id)
     else:

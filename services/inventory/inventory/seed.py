@@ -4,10 +4,10 @@ Run with `python -m inventory.seed` (make up does); it migrates the database fir
 """
 
 import asyncio
-from pathlib import Path
 from uuid import UUID
 
 from inventory import repository
+from inventory.app import SPEC
 from inventory.settings import InventorySettings
 from runtime.db import prepare_database
 
@@ -15,7 +15,7 @@ DEMO_PRODUCTS = {UUID(int=n): (f"Demo product {n}", 100) for n in range(1, 6)}
 
 
 async def seed(settings: InventorySettings) -> int:
-    pool = await prepare_database(settings, Path(__file__).parent / "migrations")
+    pool = await prepare_database(settings, *SPEC.schema)
     try:
         async with pool.acquire() as conn:
             return await repository.create_products_if_missing(conn, DEMO_PRODUCTS, "demo seed")

@@ -5,14 +5,14 @@ from pathlib import Path
 from order.handlers import record_events
 from order.http import add_routes
 from order.settings import OrderSettings
-from runtime.service import ServiceSpec, run
+from servicekit.service import ServiceSpec, run
 
 SPEC = ServiceSpec(
     name="order",
     settings_cls=OrderSettings,
     migrations=Path(__file__).parent / "migrations",
-    handler=lambda app: record_events,
-    setup=add_routes,
+    handler=lambda app, settings: record_events,
+    setup=lambda app, settings: add_routes(app),
 )
 
 

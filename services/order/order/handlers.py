@@ -9,8 +9,8 @@ from uuid import UUID
 from events import Event, ShippingScheduled
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
+from messaging.unit_of_work import UnitOfWork
 from order import domain, repository
-from runtime.unit_of_work import UnitOfWork
 
 
 async def record_events(events: list[Event], uow: UnitOfWork) -> None:

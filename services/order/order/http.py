@@ -7,12 +7,12 @@ from aiohttp import web
 
 from events import OrderCreated
 from events.catalog import Item, OrderCreatedPayload
+from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from order import domain, repository
 from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
-from runtime.service import POOL, RELAY
-from runtime.unit_of_work import ACQUIRE_TIMEOUT_S
+from servicekit.service import POOL, RELAY
 
 MAX_PAGE = 100
 

@@ -20,11 +20,11 @@ from events import (
 from events.catalog import PaymentApprovedPayload, PaymentFailedPayload, PaymentReversedPayload
 from messaging.batch import EventFailed, by_order
 from messaging.errors import PermanentError
+from messaging.unit_of_work import UnitOfWork
 from payment import domain, repository
 from payment.domain import Payment
 from payment.gateway import SimulatedGateway
 from payment.settings import PaymentSettings
-from runtime.unit_of_work import UnitOfWork
 
 
 async def apply_events(

@@ -6,13 +6,13 @@ from pathlib import Path
 from aiohttp import web
 
 from messaging.batch import BatchHandler
-from runtime.service import SETTINGS, ServiceSpec, run
+from servicekit.service import ServiceSpec, run
 from shipping.handlers import apply_events
 from shipping.settings import ShippingSettings
 
 
-def handler(app: web.Application) -> BatchHandler:
-    return partial(apply_events, settings=app[SETTINGS])
+def handler(app: web.Application, settings: ShippingSettings) -> BatchHandler:
+    return partial(apply_events, settings=settings)
 
 
 SPEC = ServiceSpec(

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from events import Event, InventoryReserved, ShippingFailed, ShippingScheduled
 from events.catalog import ShippingFailedPayload, ShippingScheduledPayload
 from messaging.batch import by_order
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 from shipping import domain, repository
 from shipping.settings import ShippingSettings
 

@@ -9,9 +9,9 @@ import pytest_asyncio
 
 import inventory
 from inventory.projection import Projection
+from stack.infra import Infra, delete_redis_keys, run_id
 from tests.integration.inventory.support import make_projection
-from tests.support.databases import cloned_database, delete_redis_keys, template_database
-from tests.support.infra import Infra, run_id
+from tests.support.databases import cloned_database, template_database
 
 MIGRATIONS = Path(inventory.__file__).parent / "migrations"
 

@@ -9,17 +9,13 @@ import asyncpg
 from events import PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
 from inventory import repository
-from inventory.cache import AvailabilityCache
-from inventory.expiry_index import ExpiryIndex
 from inventory.projection import Projection
 from inventory.redis_gate import RedisGate, connect
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 def make_projection(url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5) -> Projection:
-    gate = RedisGate(connect(url, timeout_s, 32), prefix, timeout_s, failures, reset_s)
-    cache = AvailabilityCache(gate)
-    return Projection(cache, ExpiryIndex(gate, on_lost=cache.stale.set))
+    return Projection.on(RedisGate(connect(url, timeout_s, 32), prefix, timeout_s, failures, reset_s))
 
 
 def approved(lines: list[tuple[UUID, int]], order_id: UUID | None = None) -> PaymentApproved:

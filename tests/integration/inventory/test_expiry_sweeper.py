@@ -16,8 +16,8 @@ from inventory.expiry import sweep
 from inventory.handlers import apply_events
 from inventory.projection import Projection
 from inventory.settings import InventorySettings
+from stack.wait import eventually
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
-from tests.support.wait import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 DUE, LATER = InventorySettings(reservation_ttl="0s"), InventorySettings(reservation_ttl="10m")

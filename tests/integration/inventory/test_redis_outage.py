@@ -16,11 +16,11 @@ from inventory.handlers import apply_events
 from inventory.projection import Projection
 from inventory.reconcile import reconcile, run_reconciler
 from inventory.settings import InventorySettings
+from messaging.unit_of_work import UnitOfWork
 from runtime.breaker import OPEN
-from runtime.unit_of_work import UnitOfWork
+from stack.redis_server import PrivateRedis
+from stack.wait import eventually
 from tests.integration.inventory.support import approved, deliver, new_products
-from tests.support.redis_server import PrivateRedis
-from tests.support.wait import eventually
 
 TIMEOUT_S = 0.05
 READ_BOUND_S = 1.0  # generous: a Redis timeout (2 x 50 ms at most) plus a PostgreSQL read on a busy box

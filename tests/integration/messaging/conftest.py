@@ -12,9 +12,9 @@ from aio_pika.abc import AbstractRobustConnection
 from messaging.consumer import Consumer
 from messaging.publisher import Publisher
 from messaging.topology import declare_topology
+from stack.infra import Infra, create_vhost, delete_vhost, run_id
 from tests.integration.messaging.recorder import Recorder
 from tests.support.databases import cloned_database, template_database
-from tests.support.infra import Infra, create_vhost, delete_vhost, run_id
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE = "shipping"  # a real consumer name: Consumer.start() checks the handlers against its subscriptions

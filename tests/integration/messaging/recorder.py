@@ -7,7 +7,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from prometheus_client import REGISTRY
 
 from events import CONSUMERS, Event
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 class Recorder:

@@ -3,9 +3,9 @@ still applied once, and a bad event in a batch costs itself one attempt without 
 
 from uuid import UUID
 
+from stack.wait import eventually
 from tests.integration.messaging.recorder import depth, effects, inbox
 from tests.integration.messaging.test_consumer import DLQ, QUEUE, RESERVED, dead_letters, publish
-from tests.support.wait import eventually
 from tests.unit.samples import event_of
 
 

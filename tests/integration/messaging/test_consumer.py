@@ -9,8 +9,8 @@ from events import encode
 from events.codec import MAX_EVENT_BYTES
 from messaging.consumer import Consumer
 from messaging.errors import PermanentError
+from stack.wait import eventually
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
-from tests.support.wait import eventually
 from tests.unit.samples import event_of
 
 RESERVED = "inventory.reserved"

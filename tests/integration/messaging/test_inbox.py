@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 
 from messaging import inbox
-from runtime.unit_of_work import UnitOfWork
+from messaging.unit_of_work import UnitOfWork
 
 
 def _keys(n: int) -> list[inbox.Key]:

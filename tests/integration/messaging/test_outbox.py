@@ -13,11 +13,11 @@ from events import decode, encode
 from messaging.errors import PublishError
 from messaging.literals import text
 from messaging.outbox import OutboxRelay, Outgoing, Row
+from messaging.unit_of_work import UnitOfWork
 from runtime.db import create_pool
 from runtime.settings import ServiceSettings
-from runtime.unit_of_work import UnitOfWork
+from stack.wait import eventually
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
-from tests.support.wait import eventually
 from tests.unit.samples import event_of
 
 RESERVED = "inventory.reserved"

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
+import redis.asyncio as redis
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,13 @@ async def drop_databases(infra: Infra, prefix: str) -> None:
             await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def delete_redis_keys(url: str, prefix: str) -> None:
+    client = redis.from_url(url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from checker import Targets
-from tests.support.infra import Infra
-from tests.support.wait import eventually
+from stack.infra import Infra
+from stack.wait import eventually
 
 SERVICES = ("order", "payment", "inventory", "shipping")
 DATABASES = {"order": "orders", "payment": "payments", "inventory": "inventory", "shipping": "shipping"}
@@ -50,13 +50,17 @@ class Stack:
     def targets(self) -> Targets:
         return Targets(
             database_urls={s: self.database_url(s) for s in SERVICES}, amqp_url=self.amqp_url,
-            redis_url=self.env.get("REDIS_URL", self.infra.redis_url), redis_prefix=self.redis_prefix,
+            redis_url=self.redis_url, redis_prefix=self.redis_prefix,
             rabbitmq_api=self.infra.rabbitmq_api, vhost=self.vhost,
         )
 
     @property
     def vhost(self) -> str:
         return unquote(urlsplit(self.amqp_url).path.lstrip("/"))
+
+    @property
+    def redis_url(self) -> str:
+        return self.env.get("REDIS_URL", self.infra.redis_url)
 
     @property
     def redis_prefix(self) -> str:
@@ -67,7 +71,7 @@ class Stack:
             **os.environ,
             "DATABASE_URL": self.database_url(service),
             "RABBITMQ_URL": self.amqp_url,
-            "REDIS_URL": self.infra.redis_url,
+            "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(self.ports[service]),

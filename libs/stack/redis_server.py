@@ -9,8 +9,8 @@ from pathlib import Path
 
 import redis.asyncio as redis
 
-from tests.support.supervisor import free_port
-from tests.support.wait import eventually
+from stack.supervisor import free_port
+from stack.wait import eventually
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The composition root every service shares: pool, broker, outbox relay, consumer, HTTP, shutdown.
 
-A service describes itself with a ServiceSpec (its settings, migrations, event handlers and routes);
-`create_app` wires the rest. Resources live in aiohttp cleanup contexts, so shutdown runs in reverse:
+A service describes itself with a ServiceSpec (its settings class, migrations, event handlers and
+routes); `create_app` wires the rest, handing the service its own settings type. Resources live in aiohttp cleanup contexts, so shutdown runs in reverse:
 stop consuming and finish in-flight handlers, flush the outbox, close the broker, close the pool.
 """
 
@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import asyncpg
 import uvloop
@@ -21,6 +22,7 @@ from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
+from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from messaging.topology import declare_topology
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
@@ -30,32 +32,38 @@ from runtime.tasks import background
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", ServiceSettings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 BROKER = web.AppKey("broker", AbstractRobustConnection)
 PUBLISHER = web.AppKey("publisher", Publisher)
 RELAY = web.AppKey("relay", OutboxRelay)
 
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(Generic[S]):
     name: str
-    settings_cls: type[ServiceSettings]
-    migrations: Path
+    settings_cls: type[S]
+    migrations: Path  # the service's own; its database also gets the messaging tables (`schema`)
     # applies a batch of the service's events in one transaction (messaging.batch)
-    handler: Callable[[web.Application], BatchHandler]
-    setup: Callable[[web.Application], None] | None = None  # routes, extra contexts, readiness checks
+    handler: Callable[[web.Application, S], BatchHandler]
+    setup: Callable[[web.Application, S], None] | None = None  # routes, extra contexts, readiness checks
+
+    @property
+    def schema(self) -> tuple[Path, ...]:
+        """Every migration of the service's database, in order: the messaging tables, then its own."""
+        return (MESSAGING_MIGRATIONS, self.migrations)
 
 
-async def _database(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
-    app[POOL] = await prepare_database(app[SETTINGS], spec.migrations)
+async def _database(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
+    app[POOL] = await prepare_database(s, *spec.schema)
     app[READINESS]["database"] = lambda a: a[POOL].fetchval("SELECT 1")
     yield
     await app[POOL].close()
 
 
-async def _broker(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
-    s = app[SETTINGS]
+async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
     async with app[BROKER].channel() as channel:
         await declare_topology(channel, s.queue_type)
@@ -70,8 +78,7 @@ async def _broker(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None
     await app[BROKER].close()
 
 
-async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
-    s = app[SETTINGS]
+async def _relay(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[RELAY] = OutboxRelay(
         app[POOL], app[PUBLISHER], spec.name, s.outbox_batch_size,
         s.outbox_poll_interval_s, s.outbox_retention.total_seconds(), s.outbox_claim_after_s,
@@ -85,10 +92,9 @@ async def _relay(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]
         log.warning("outbox not flushed at shutdown", extra={"error": repr(exc)})
 
 
-async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[None]:
-    s = app[SETTINGS]
+async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     consumer = Consumer(
-        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handler(app),
+        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handler(app, s),
         prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
         queue_type=s.queue_type, on_commit=app[RELAY].committed,
@@ -101,18 +107,18 @@ async def _consumer(app: web.Application, spec: ServiceSpec) -> AsyncIterator[No
     await consumer.stop(s.shutdown_timeout_s)
 
 
-def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> web.Application:
+def create_app(spec: ServiceSpec[S], settings: S | None = None) -> web.Application:
     app = base_app()
-    app[SETTINGS] = settings or spec.settings_cls()
+    s = settings or spec.settings_cls()
     for ctx in (_database, _broker, _relay):
-        app.cleanup_ctx.append(lambda a, ctx=ctx: ctx(a, spec))
+        app.cleanup_ctx.append(lambda a, ctx=ctx: ctx(a, spec, s))
     if spec.setup:
-        spec.setup(app)
-    app.cleanup_ctx.append(lambda a: _consumer(a, spec))  # started last, stopped first
+        spec.setup(app, s)
+    app.cleanup_ctx.append(lambda a: _consumer(a, spec, s))  # started last, stopped first
     return app
 
 
-def run(spec: ServiceSpec) -> None:
+def run(spec: ServiceSpec[S]) -> None:
     settings = spec.settings_cls()
     configure_logging(spec.name, settings.log_level)
     uvloop.install()

@@ -1,0 +1,1 @@
+"""The service assembly: a ServiceSpec and the composition root that runs it (above messaging)."""
