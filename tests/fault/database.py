@@ -6,7 +6,8 @@ import os
 
 import asyncpg
 
-from tests.support.supervisor import SERVICES, Stack
+from events.names import SERVICES
+from tests.support.supervisor import Stack
 from tests.support.wait import eventually
 
 

@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 import aiohttp
 import asyncpg
 
-from tests.support.client import TERMINAL, order_body
+from events.statuses import TERMINAL
+from tests.support.client import order_body
 from tests.support.supervisor import Stack
 from tests.support.wait import eventually
 

@@ -7,10 +7,10 @@ from uuid import UUID
 import aio_pika
 import asyncpg
 
-from events import CONSUMERS
+from events import CONSUMERS, SERVICES
 from messaging.publisher import Publisher
 from tests.fault.metrics import counter
-from tests.support.supervisor import SERVICES, Stack
+from tests.support.supervisor import Stack
 
 
 @dataclass(frozen=True)
