@@ -11,10 +11,10 @@ DELTAS: dict[str, tuple[int, int, int, int]] = {
     "adjust": (1, 0, 1, 0),
     "reserve": (0, 1, 0, 0),
     "release": (0, -1, 0, 0),
-    "expire": (0, -1, 0, 0),
     "commit": (-1, -1, 0, 1),
+    "expire": (0, -1, 0, 0),
 }
-KINDS = tuple(DELTAS)
+KINDS = tuple(DELTAS)  # in the order docs/design.md lists them
 
 
 def balance_sql(column: str, kind: str = "kind", quantity: str = "quantity") -> str:
