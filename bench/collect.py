@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-TERMINAL = ("CONFIRMED", "PAYMENT_FAILED", "CANCELLED")
+from events.statuses import TERMINAL
 
 
 async def wait_terminal(orders_db: str, ids: list[UUID], timeout_s: float) -> int:

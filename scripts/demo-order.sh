@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Place the sample order from DESIGN.md and poll it until it reaches a terminal status, then print it.
+# Place the sample order from docs/design.md and poll it until it reaches a terminal status, then print it.
 # Knobs to walk the other saga paths:
 #   QUANTITY=60 (shipping fails: > SHIPPING_MAX_UNITS), UNIT_PRICE=20000 (payment declined),
 #   PRODUCT_ID=<unknown uuid> (inventory fails). ORDER_URL (default http://localhost:3001),
@@ -31,7 +31,7 @@ while :; do
     status=$(json_field status <<<"$order")
     [[ "$status" != "$last" ]] && echo "  -> $status" && last=$status
     case "$status" in
-        CONFIRMED | PAYMENT_FAILED | CANCELLED)
+        CONFIRMED | PAYMENT_FAILED | CANCELLED)  # events/statuses.py TERMINAL (a unit test holds them together)
             python3 -m json.tool <<<"$order"
             exit 0 ;;
     esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL, RabbitMQ (with its management UI) and Redis run locally, and the four
-# databases exist. Starts only what is down; safe to run again.
+# Make sure PostgreSQL, RabbitMQ (with its management UI) and Redis run locally. Starts only what is
+# down; safe to run again. Each service creates its own database at start-up (runtime.db.ensure_database),
+# so no list of them is kept here.
 set -euo pipefail
 PGHOST=${PGHOST:-127.0.0.1}
 
@@ -53,10 +54,4 @@ if ! rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1; then
 fi
 wait_for 60 "RabbitMQ management API" curl -sf -u guest:guest http://127.0.0.1:15672/api/overview
 
-for db in orders payments inventory shipping; do
-  if [ -z "$(psql -h "$PGHOST" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-    say "creating database $db"
-    createdb -h "$PGHOST" -U postgres "$db"
-  fi
-done
 say "PostgreSQL, RabbitMQ and Redis are up"

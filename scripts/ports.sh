@@ -1,4 +1,5 @@
-# Sourced by up.sh and down.sh: the services' ports and who listens on them.
+# Sourced by up.sh and down.sh: the services' ports (their settings' HTTP_PORT defaults; a unit test
+# holds the two together) and who listens on them.
 PORTS=(3001 3002 3003 3004)
 
 listener_pids() {  # the pids listening on any of the services' ports

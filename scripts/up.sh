@@ -18,7 +18,7 @@ else
   nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
   echo $! >var/services.pid
 fi
-for port in 3001 3002 3003 3004; do
+for port in "${PORTS[@]}"; do
   deadline=$((SECONDS + 60))
   until curl -sf "http://127.0.0.1:$port/ready" >/dev/null; do
     if (( SECONDS > deadline )) || ! kill -0 "$(cat var/services.pid)" 2>/dev/null; then

@@ -1,5 +1,5 @@
 """The invariant checker: reads the four databases, the broker and Redis once the system is quiet and
-counts every violation of DESIGN.md's invariants (zero when healthy). Used by tests, the benchmark
+counts every violation of the invariants in docs/design.md (zero when healthy). Used by tests, the benchmark
 and `make check`."""
 
 from checker.quiet import NotQuiet, wait_quiet

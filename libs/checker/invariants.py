@@ -1,6 +1,6 @@
-"""DESIGN.md's invariants as pure functions over what `reads` returned: each yields its violations."""
+"""The invariants of docs/design.md as pure functions over what `reads` returned: each yields its violations."""
 
-from checker.reads import TERMINAL
+from events.statuses import CONFIRMED, TERMINAL
 
 
 def orders_not_terminal(o: dict) -> list:
@@ -41,9 +41,9 @@ def money(o: dict, pay: dict) -> dict[str, list]:
     return {
         # an approved charge on an order that did not confirm must have been reversed
         "approved_not_reversed": [str(k) for k, p in payment.items()
-                                  if p == "APPROVED" and status.get(k) != "CONFIRMED"],
+                                  if p == "APPROVED" and status.get(k) != CONFIRMED],
         "confirmed_payment_not_approved": [str(k) for k, s in status.items()
-                                           if s == "CONFIRMED" and payment.get(k) != "APPROVED"],
+                                           if s == CONFIRMED and payment.get(k) != "APPROVED"],
         "refunds_not_exactly_once": [str(k) for k, p in payment.items()
                                      if (p == "REVERSED") != (refunds.get(k, 0) == 1) or refunds.get(k, 0) > 1],
         "charges_unrecorded": [str(k) for k in pay["charges"] if payment.get(k) not in ("APPROVED", "REVERSED")],
@@ -54,9 +54,9 @@ def stock_outcomes(o: dict, inv: dict, ship: dict) -> dict[str, list]:
     status, reservation, shipment = o["status"], inv["reservation"], ship["shipment"]
     return {
         "confirmed_without_commit": [str(k) for k, s in status.items()
-                                     if s == "CONFIRMED" and reservation.get(k) != "COMMITTED"],
+                                     if s == CONFIRMED and reservation.get(k) != "COMMITTED"],
         "committed_not_confirmed": [str(k) for k, r in reservation.items()
-                                    if r == "COMMITTED" and status.get(k) != "CONFIRMED"],
+                                    if r == "COMMITTED" and status.get(k) != CONFIRMED],
         "reservations_still_active": [str(k) for k, r in reservation.items()
                                       if r == "ACTIVE" and status.get(k) in TERMINAL],
         "shipped_without_commit": [str(k) for k, s in shipment.items()

@@ -6,6 +6,7 @@ import time
 from checker import reads
 from checker.broker import queue_states
 from checker.targets import Targets
+from events.statuses import TERMINAL
 
 
 class NotQuiet(AssertionError):
@@ -16,7 +17,7 @@ async def _busy(targets: Targets) -> list[str]:
     urls = targets.database_urls
     o = await reads.order_facts(urls["order"])
     reasons = [f"{n} orders not terminal" for n in [sum(1 for s in o["status"].values()
-                                                         if s not in reads.TERMINAL)] if n]
+                                                         if s not in TERMINAL)] if n]
     for service, url in urls.items():
         if n := await reads.outbox_unsent(url):
             reasons.append(f"{service} outbox has {n} unsent")

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 import asyncpg
 
-TERMINAL = ("CONFIRMED", "PAYMENT_FAILED", "CANCELLED")
+from events.ledger import balance_sql
 
 
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
@@ -46,12 +46,10 @@ async def inventory_facts(url: str) -> dict:
         "SELECT p.product_id, p.on_hand, p.reserved, p.received_total, p.committed_total,"
         " coalesce((SELECT sum(ri.quantity) FROM reservation_items ri JOIN reservations r USING (reservation_id)"
         "   WHERE ri.product_id = p.product_id AND r.status = 'ACTIVE'), 0) AS active_reserved,"
-        " coalesce((SELECT sum(CASE m.kind WHEN 'receive' THEN m.quantity WHEN 'adjust' THEN m.quantity"
-        "   WHEN 'commit' THEN -m.quantity ELSE 0 END) FROM movements m WHERE m.product_id = p.product_id), 0)"
-        "   AS ledger_on_hand,"
-        " coalesce((SELECT sum(CASE m.kind WHEN 'reserve' THEN m.quantity WHEN 'receive' THEN 0"
-        "   WHEN 'adjust' THEN 0 ELSE -m.quantity END) FROM movements m WHERE m.product_id = p.product_id), 0)"
-        "   AS ledger_reserved"
+        f" (SELECT {balance_sql('on_hand', 'm.kind', 'm.quantity')} FROM movements m"
+        "   WHERE m.product_id = p.product_id) AS ledger_on_hand,"
+        f" (SELECT {balance_sql('reserved', 'm.kind', 'm.quantity')} FROM movements m"
+        "   WHERE m.product_id = p.product_id) AS ledger_reserved"
         " FROM products p",
     )
     reservations = await _fetch(url, "SELECT order_id, status FROM reservations")

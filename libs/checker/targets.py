@@ -4,12 +4,10 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-LOCAL_DATABASES = {
-    "order": "postgresql://postgres@127.0.0.1:5432/orders",
-    "payment": "postgresql://postgres@127.0.0.1:5432/payments",
-    "inventory": "postgresql://postgres@127.0.0.1:5432/inventory",
-    "shipping": "postgresql://postgres@127.0.0.1:5432/shipping",
-}
+from events.names import SERVICES
+from runtime.settings import local_database_url
+
+LOCAL_DATABASES = {s: local_database_url(s) for s in SERVICES}  # the services' own defaults
 
 
 @dataclass(frozen=True)
@@ -18,7 +16,6 @@ class Targets:
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"  # with the vhost as its path
     redis_url: str | None = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "inventory:"
-    rabbitmq_api: str = "http://guest:guest@127.0.0.1:15672"
     vhost: str = "/"
 
     @classmethod

@@ -1,4 +1,5 @@
-"""The saga's events: one envelope, one pydantic model per event, and the names on the wire."""
+"""The saga's contract: one envelope, one pydantic model per event, the names on the wire, and the order
+statuses (events.statuses) and stock ledger (events.ledger) that the services and the checker share."""
 
 from events.catalog import (
     EVENT_CLASSES,
@@ -21,6 +22,7 @@ from events.catalog import (
 from events.codec import InvalidEvent, decode, encode
 from events.names import (
     CONSUMERS,
+    DATABASES,
     SERVICES,
     dlq_name,
     exchange_name,
@@ -31,7 +33,7 @@ from events.names import (
 from events.types import Money
 
 __all__ = [
-    "CONSUMERS", "EVENT_CLASSES", "AnyEvent", "SERVICES", "Event", "InvalidEvent", "InventoryCommitted",
+    "CONSUMERS", "DATABASES", "EVENT_CLASSES", "AnyEvent", "SERVICES", "Event", "InvalidEvent", "InventoryCommitted",
     "InventoryFailed", "InventoryReleased", "InventoryReserved", "Item", "Line", "Money",
     "OrderCreated", "PaymentApproved", "PaymentFailed", "PaymentReversed", "ShippingFailed",
     "ShippingScheduled", "Shortage", "decode", "dlq_name", "encode", "exchange_name", "producer_of",

@@ -1,7 +1,7 @@
-"""One pydantic model per event (DESIGN.md table); the envelope fields live on the base class."""
+"""One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class."""
 
 from datetime import UTC, date, datetime
-from typing import ClassVar, Literal, Self, get_args
+from typing import Literal, Self, get_args
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,8 +33,6 @@ class Shortage(Strict):
 
 class Event(Strict):
     """The envelope. `event_id` is also the AMQP message_id; `order_id` correlates the saga."""
-
-    SCHEMA_VERSION: ClassVar[int] = 1
 
     event_id: UUID
     event_type: str

@@ -1,8 +1,11 @@
-"""Names on the wire, defined once: exchanges, per-consumer queues, retry and dead-letter queues."""
+"""Names defined once: the services and their databases; on the wire, exchanges, per-consumer queues,
+retry and dead-letter queues."""
 
 SERVICES = ("order", "payment", "inventory", "shipping")
+# service -> its own PostgreSQL database (a test stack prefixes the name: `<prefix>_orders`)
+DATABASES = {"order": "orders", "payment": "payments", "inventory": "inventory", "shipping": "shipping"}
 
-# consumer -> the routing keys it consumes (DESIGN.md, "Events on the wire")
+# consumer -> the routing keys it consumes (docs/design.md, "Events on the wire")
 CONSUMERS: dict[str, tuple[str, ...]] = {
     "payment": ("order.created", "inventory.failed", "inventory.released"),
     "inventory": ("payment.approved", "shipping.scheduled", "shipping.failed"),

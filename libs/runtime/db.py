@@ -1,17 +1,15 @@
 """PostgreSQL: create the database if missing, run yoyo migrations, open the asyncpg pool."""
 
 import asyncio
-import logging
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from yoyo import get_backend, read_migrations
 
+from runtime.retry import until_ready
 from runtime.settings import ServiceSettings
 
-log = logging.getLogger(__name__)
 # PostgreSQL cannot be reached right now: down, restarting, out of connection slots, or our connection
 # was killed under us (asyncpg then may say InternalClientError, asyncpg#1069). Waiting cures all of them.
 DB_UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -73,14 +71,10 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
 
 async def prepare_database(settings: ServiceSettings, *migrations_dirs: Path) -> asyncpg.Pool:
     """Wait for PostgreSQL (bounded by STARTUP_TIMEOUT_S), migrate, and return the pool."""
-    deadline = time.monotonic() + settings.startup_timeout_s
-    while True:
-        try:
-            await ensure_database(settings.database_url)
-            await asyncio.to_thread(migrate, settings.database_url, *migrations_dirs)
-            return await create_pool(settings)
-        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("database not ready, retrying", extra={"error": repr(exc)})
-            await asyncio.sleep(1)
+    async def attempt() -> asyncpg.Pool:
+        await ensure_database(settings.database_url)
+        await asyncio.to_thread(migrate, settings.database_url, *migrations_dirs)
+        return await create_pool(settings)
+
+    errors = (TimeoutError, OSError, asyncpg.PostgresError)
+    return await until_ready(attempt, "database", errors, settings.startup_timeout_s)

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.names import DATABASES
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 
@@ -24,6 +26,12 @@ def parse_duration(value: object) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"  # the server `make up` runs on this machine
+
+
+def local_database_url(service: str) -> str:
+    """The service's own database on the local server: its default DATABASE_URL, and the checker's."""
+    return f"{LOCAL_POSTGRES}/{DATABASES[service]}"
 
 
 class ServiceSettings(BaseSettings):

@@ -16,11 +16,10 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from checker import Targets
+from events.names import DATABASES, SERVICES
 from stack.infra import Infra
 from stack.wait import eventually
 
-SERVICES = ("order", "payment", "inventory", "shipping")
-DATABASES = {"order": "orders", "payment": "payments", "inventory": "inventory", "shipping": "shipping"}
 BIN = Path(sys.executable).parent
 
 
@@ -51,7 +50,7 @@ class Stack:
         return Targets(
             database_urls={s: self.database_url(s) for s in SERVICES}, amqp_url=self.amqp_url,
             redis_url=self.redis_url, redis_prefix=self.redis_prefix,
-            rabbitmq_api=self.infra.rabbitmq_api, vhost=self.vhost,
+            vhost=self.vhost,
         )
 
     @property

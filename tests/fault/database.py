@@ -6,7 +6,8 @@ import os
 
 import asyncpg
 
-from stack.supervisor import SERVICES, Stack
+from events.names import SERVICES
+from stack.supervisor import Stack
 from stack.wait import eventually
 
 

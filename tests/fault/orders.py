@@ -13,9 +13,10 @@ from uuid import UUID, uuid4
 import aiohttp
 import asyncpg
 
+from events.statuses import TERMINAL
 from stack.supervisor import Stack
 from stack.wait import eventually
-from tests.support.client import TERMINAL, order_body
+from tests.support.client import order_body
 
 Items = list[tuple[UUID, int, str]]
 

@@ -7,9 +7,9 @@ from uuid import UUID
 import aio_pika
 import asyncpg
 
-from events import CONSUMERS
+from events import CONSUMERS, SERVICES
 from messaging.publisher import Publisher
-from stack.supervisor import SERVICES, Stack
+from stack.supervisor import Stack
 from tests.fault.metrics import counter
 
 

@@ -12,14 +12,14 @@ import asyncpg
 import pytest
 
 from checker import wait_quiet
-from stack.supervisor import SERVICES
+from events.names import SERVICES
+from events.statuses import TERMINAL
 from stack.wait import eventually
 from tests.fault.effects import duplicated, effect_counts
 from tests.fault.figures import Figures
 from tests.fault.orders import Orders, saga_mix
 from tests.fault.redeliver import Sent, duplicates_seen, publish_again, sent_events
 from tests.support.checks import assert_clean
-from tests.support.client import TERMINAL
 from tests.support.stock import new_product
 
 pytestmark = pytest.mark.e2e

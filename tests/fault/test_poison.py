@@ -9,6 +9,7 @@ import aio_pika
 import pytest
 
 from checker import check
+from events.statuses import TERMINAL
 from messaging import dlq
 from messaging.dlq.cli import run
 from stack.wait import eventually
@@ -17,7 +18,6 @@ from tests.fault.figures import Figures
 from tests.fault.metrics import counter
 from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
-from tests.support.client import TERMINAL
 from tests.support.stock import new_product
 
 pytestmark = pytest.mark.e2e

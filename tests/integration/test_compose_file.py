@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from events.names import DATABASES
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
@@ -113,12 +115,8 @@ def test_infrastructure_has_a_healthcheck(compose: dict, name: str) -> None:
 
 def test_databases_are_one_server_per_service_with_their_own_volume(compose: dict) -> None:
     volumes = set()
-    for db, name in [
-        ("orders-db", "orders"),
-        ("payments-db", "payments"),
-        ("inventory-db", "inventory"),
-        ("shipping-db", "shipping"),
-    ]:
+    for app, (_, db, _, _) in APPS.items():
+        name = DATABASES[app]
         service = compose["services"][db]
         assert str(service["image"]).startswith("postgres:16")
         env = _environment(service)

@@ -5,9 +5,9 @@ from uuid import UUID, uuid4
 
 import aiohttp
 
+from events.statuses import TERMINAL
 from stack.wait import eventually
 
-TERMINAL = {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
 DEMO_PRODUCT = UUID(int=1)
 
 

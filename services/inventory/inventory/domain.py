@@ -1,9 +1,11 @@
-"""Inventory rules, pure: can an order's lines be reserved from the locked stock, and what does each kind
-of stock movement do to it?"""
+"""Inventory rules, pure: can an order's lines be reserved from the locked stock, and what does a stock
+movement do to it (by the ledger's one table, events.ledger)?"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
+
+from events.ledger import DELTAS
 
 
 @dataclass(frozen=True)
@@ -15,17 +17,6 @@ class Stock:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
-
-
-# kind -> (on_hand, reserved, received_total, committed_total) per unit moved
-DELTAS: dict[str, tuple[int, int, int, int]] = {
-    "receive": (1, 0, 1, 0),
-    "adjust": (1, 0, 1, 0),
-    "reserve": (0, 1, 0, 0),
-    "release": (0, -1, 0, 0),
-    "expire": (0, -1, 0, 0),
-    "commit": (-1, -1, 0, 1),
-}
 
 
 def moved(stock: Stock, kind: str, quantity: int) -> Stock:

@@ -6,6 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
+from events.ledger import balance_sql
 from inventory.repository import Snapshot
 
 Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool  # a query runs on either
@@ -57,10 +58,7 @@ async def active_among(conn: Conn, reservation_ids: list[UUID]) -> set[UUID]:
 async def ledger_balance(conn: Conn, product_id: UUID) -> tuple[int, int]:
     """(on_hand, reserved) rebuilt from the movements alone: the audit of the stock row."""
     row = await conn.fetchrow(
-        "SELECT (coalesce(sum(quantity) FILTER (WHERE kind IN ('receive', 'adjust')), 0)"
-        " - coalesce(sum(quantity) FILTER (WHERE kind = 'commit'), 0))::bigint AS on_hand,"
-        " (coalesce(sum(quantity) FILTER (WHERE kind = 'reserve'), 0)"
-        " - coalesce(sum(quantity) FILTER (WHERE kind IN ('release', 'expire', 'commit')), 0))::bigint AS reserved"
+        f"SELECT {balance_sql('on_hand')} AS on_hand, {balance_sql('reserved')} AS reserved"
         " FROM movements WHERE product_id = $1",
         product_id,
     )

@@ -7,7 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory.domain import DELTAS, Stock
+from events.ledger import DELTAS
+from inventory.domain import Stock
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ async def lock_products(conn: asyncpg.Connection, product_ids: list[UUID]) -> di
 
 @dataclass(frozen=True)
 class Movement:
-    """One ledger row: `quantity` units of a product moved by `kind` (domain.DELTAS says how)."""
+    """One ledger row: `quantity` units of a product moved by `kind` (events.ledger.DELTAS says how)."""
 
     product_id: UUID
     kind: str

@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from runtime.settings import Duration, ServiceSettings
+from runtime.settings import Duration, ServiceSettings, local_database_url
 
 
 class InventorySettings(ServiceSettings):
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/inventory"
+    database_url: str = local_database_url("inventory")
     http_port: int = 3002
     # Redis: a cache and an index, never the source of truth; every call is short and never retried
     redis_url: str = "redis://127.0.0.1:6379/0"

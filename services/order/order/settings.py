@@ -1,9 +1,8 @@
 """Order settings (environment variables, read once at start-up)."""
 
-from runtime.settings import ServiceSettings
+from runtime.settings import ServiceSettings, local_database_url
 
 
 class OrderSettings(ServiceSettings):
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/orders"
+    database_url: str = local_database_url("order")
     http_port: int = 3001
-    public_url: str = "http://localhost:3001"

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from events import Money
-from runtime.settings import ServiceSettings
+from runtime.settings import ServiceSettings, local_database_url
 
 
 class PaymentSettings(ServiceSettings):
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/payments"
+    database_url: str = local_database_url("payment")
     http_port: int = 3003
     payment_approval_limit: Money = Decimal("10000.00")

@@ -1,9 +1,9 @@
 """Shipping settings (environment variables, read once at start-up)."""
 
-from runtime.settings import ServiceSettings
+from runtime.settings import ServiceSettings, local_database_url
 
 
 class ShippingSettings(ServiceSettings):
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/shipping"
+    database_url: str = local_database_url("shipping")
     http_port: int = 3004
     shipping_max_units: int = 50

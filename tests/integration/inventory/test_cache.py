@@ -5,7 +5,7 @@ from uuid import uuid4
 import asyncpg
 
 from inventory import availability, metrics
-from inventory.cache import cached_available, encode
+from inventory.cache import cached_available, encode, stock_key
 from inventory.projection import Projection
 from inventory.reconcile import reconcile
 from inventory.repository import Snapshot
@@ -58,11 +58,11 @@ async def test_reconciliation_repairs_corrupted_entries_and_exports_the_drift(
     await reconcile(pool, projection)
     client, prefix = projection.cache.gate.client, projection.cache.gate.prefix
     a, b, c, d, e, _ok = products
-    await client.set(f"{prefix}stock:{a}", "1:10:9")        # same version, wrong numbers
-    await client.set(f"{prefix}stock:{b}", "99:500:0")      # a version from nowhere
-    await client.set(f"{prefix}stock:{c}", "garbage")       # unreadable
-    await client.delete(f"{prefix}stock:{d}")               # lost
-    await client.set(f"{prefix}stock:{e}", "0:3:0")         # behind
+    await client.set(stock_key(prefix, a), "1:10:9")        # same version, wrong numbers
+    await client.set(stock_key(prefix, b), "99:500:0")      # a version from nowhere
+    await client.set(stock_key(prefix, c), "garbage")       # unreadable
+    await client.delete(stock_key(prefix, d))               # lost
+    await client.set(stock_key(prefix, e), "0:3:0")         # behind
     assert await reconcile(pool, projection) == 5
     assert metrics.CACHE_DRIFT._value.get() == 5
     assert await cached_available(client, prefix, products) == dict.fromkeys(products, 10)
