@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from pydantic import Field
+
 from events import Money
 from runtime.settings import ServiceSettings
 
@@ -9,4 +11,5 @@ from runtime.settings import ServiceSettings
 class PaymentSettings(ServiceSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/payments"
     http_port: int = 3003
-    payment_approval_limit: Money = Decimal("10000.00")
+    payment_approval_limit: Money = Field(
+        Decimal("10000.00"), description="the simulated gateway declines an order whose total is above this")
