@@ -7,6 +7,7 @@ imports the four services, which import runtime. `--check` exits non-zero when t
 
 import argparse
 import importlib
+import os
 import sys
 import typing
 from datetime import timedelta
@@ -30,8 +31,14 @@ def settings_classes() -> dict[str, type[ServiceSettings]]:
     found = {}
     for service in SERVICES:
         module = importlib.import_module(f"{service}.settings")
-        classes = [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, ServiceSettings)
-                   and c is not ServiceSettings and c.__module__ == module.__name__]
+        classes = [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type)
+            and issubclass(c, ServiceSettings)
+            and c is not ServiceSettings
+            and c.__module__ == module.__name__
+        ]
         if len(classes) != 1:
             raise LookupError(f"{module.__name__} must define one ServiceSettings subclass, found {classes}")
         found[service] = classes[0]
@@ -46,7 +53,7 @@ def show_default(value: object) -> str:
         return f"{ms // size}{unit}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, Decimal | int | str):
+    if isinstance(value, Decimal | int | float | str):
         return str(value)
     raise TypeError(f"no way to show a default of type {type(value).__name__}")
 
@@ -57,15 +64,35 @@ def _description(cls: type[ServiceSettings], name: str) -> str:
     for klass in cls.__mro__:
         info: FieldInfo | None = getattr(klass, "model_fields", {}).get(name)
         if info is not None and info.description:
-            choices = typing.get_args(info.annotation) if typing.get_origin(info.annotation) is typing.Literal else ()
+            choices = (
+                typing.get_args(info.annotation)
+                if typing.get_origin(info.annotation) is typing.Literal
+                else ()
+            )
             return info.description + (f"; one of {', '.join(f'`{c}`' for c in choices)}" if choices else "")
     source = sys.modules[cls.__module__].__file__
-    raise ValueError(f"{cls.__name__}.{name} ({source}) has no description: declare it as "
-                     f"`{name}: ... = Field(<default>, description=...)`, then run `{COMMAND}`")
+    raise ValueError(
+        f"{cls.__name__}.{name} ({source}) has no description: declare it as "
+        f"`{name}: ... = Field(<default>, description=...)`, then run `{COMMAND}`"
+    )
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _per_service(defaults: dict[str, list[str]]) -> str:
+    """Defaults that differ by service; URLs that differ only at the end share their start:
+    `postgresql://…/<x>`, x: `orders` order, `payments` payment, ..."""
+    shown = [value.strip("`") for value in defaults]
+    prefix = os.path.commonprefix(shown)
+    prefix = prefix[: prefix.rfind("/") + 1]
+    if len(prefix) < 8:
+        return ", ".join(f"{value} {' '.join(services)}" for value, services in defaults.items())
+    return f"`{prefix}<x>`, x: " + ", ".join(
+        f"`{value[len(prefix) :]}` {' '.join(services)}"
+        for value, services in zip(shown, defaults.values(), strict=True)
+    )
 
 
 def rows() -> list[tuple[str, str, str, str]]:
@@ -80,8 +107,7 @@ def rows() -> list[tuple[str, str, str, str]]:
             default = cls.model_fields[name].get_default(call_default_factory=True)
             shown = "required" if default is PydanticUndefined else f"`{show_default(default)}`"
             defaults.setdefault(shown, []).append(service)
-        default_cell = next(iter(defaults)) if len(defaults) == 1 else "<br>".join(
-            f"{shown} ({', '.join(services)})" for shown, services in defaults.items())
+        default_cell = next(iter(defaults)) if len(defaults) == 1 else _per_service(defaults)
         read_by = "all" if len(readers) == len(classes) else ", ".join(readers)
         cls = next(iter(readers.values()))
         table.append((f"`{name.upper()}`", _cell(default_cell), read_by, _cell(_description(cls, name))))

@@ -34,7 +34,7 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(description="the service's own PostgreSQL database")
     rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost")
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
-    http_port: int = Field(description="port of the service's HTTP server (its API, `/health`, `/ready`, `/metrics`)")
+    http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")
     log_level: str = Field("INFO", description="log level; logs are JSON lines carrying `order_id` and `event_id`")
     # consuming
     max_delivery_attempts: int = Field(
@@ -44,19 +44,18 @@ class ServiceSettings(BaseSettings):
         2, description="transactions applying deliveries at once, each on one pooled connection")
     consumer_batch_size: int = Field(50, description="most deliveries applied in one transaction")
     retry_base_delay_ms: int = Field(
-        200, description="delay before the first retry of a failed delivery; each further retry waits 4 times longer")
+        200, description="delay before the first retry of a failed delivery; each further one waits 4 times longer")
     handler_timeout_s: float = Field(
         20.0, description="deadline of one transaction applying deliveries; an overrun is rolled back and retried")
     queue_type: Literal["classic", "quorum"] = Field(
-        "classic", description="RabbitMQ queue type, `quorum` on a RabbitMQ cluster")
+        "classic", description="RabbitMQ queue type (`quorum` on a cluster)")
     # publishing and the outbox relay
     publish_timeout_s: float = Field(5.0, description="deadline of one publish, the broker's confirm included")
     outbox_batch_size: int = Field(200, description="outbox rows the relay's poller claims at once")
     outbox_poll_interval_s: float = Field(
         1.0, description="how often the relay's poller looks for outbox rows left unsent")
     outbox_claim_after_s: float = Field(5.0, description=(
-        "rows are published at commit by the process that wrote them; any replica's relay takes over those"
-        " still unsent (a crash, the broker away) once they are this old"))
+        "age at which any replica's relay publishes a row its writer left unsent (a crash, the broker away)"))
     outbox_retention: Duration = Field(timedelta(hours=1), description="how long sent outbox rows are kept")
     # PostgreSQL
     db_pool_min_size: int = Field(2, description="connections the PostgreSQL pool keeps open")

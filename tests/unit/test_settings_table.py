@@ -31,7 +31,7 @@ def test_every_setting_of_every_service_has_a_row():
 
 def test_a_stale_table_is_found_and_rewritten(tmp_path, capsys):
     readme = tmp_path / "README.md"
-    current = settings_table.README.read_text()
+    current = settings_table.replace_table(settings_table.README.read_text(), settings_table.render())
     readme.write_text(current.replace("| `RESERVATION_TTL` | `10m` |", "| `RESERVATION_TTL` | `5m` |"))
     assert settings_table.main(["--check", "--readme", str(readme)]) == 1
     assert settings_table.COMMAND in capsys.readouterr().out
@@ -45,11 +45,21 @@ def test_a_readme_without_markers_is_refused():
         settings_table.replace_table("# no table here\n", "| x |\n")
 
 
-@pytest.mark.parametrize("value, shown", [
-    (timedelta(minutes=10), "10m"), (timedelta(seconds=2), "2s"), (timedelta(milliseconds=100), "100ms"),
-    (timedelta(hours=1), "1h"), (timedelta(milliseconds=1500), "1500ms"), (5.0, "5"), (0.5, "0.5"),
-    (3, "3"), (Decimal("10000.00"), "10000.00"), ("classic", "classic"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (timedelta(minutes=10), "10m"),
+        (timedelta(seconds=2), "2s"),
+        (timedelta(milliseconds=100), "100ms"),
+        (timedelta(hours=1), "1h"),
+        (timedelta(milliseconds=1500), "1500ms"),
+        (5.0, "5"),
+        (0.5, "0.5"),
+        (3, "3"),
+        (Decimal("10000.00"), "10000.00"),
+        ("classic", "classic"),
+    ],
+)
 def test_defaults_are_shown_as_the_environment_takes_them(value, shown):
     assert settings_table.show_default(value) == shown
     if isinstance(value, timedelta):
@@ -62,7 +72,9 @@ def test_a_setting_without_a_description_is_refused_with_the_fix():
         http_port: int = 1
         extra_knob: int = 3
 
-    with pytest.raises(ValueError, match=r"Undocumented\.extra_knob .* Field\(<default>, description=") as err:
+    with pytest.raises(
+        ValueError, match=r"Undocumented\.extra_knob .* Field\(<default>, description="
+    ) as err:
         settings_table._description(Undocumented, "extra_knob")
     assert settings_table.COMMAND in str(err.value)
 
