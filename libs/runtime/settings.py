@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.names import DATABASES
@@ -39,32 +39,39 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: str
-    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    http_host: str = "0.0.0.0"
-    http_port: int
-    log_level: str = "INFO"
+    database_url: str = Field(description="the service's own PostgreSQL database")
+    rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost")
+    http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
+    http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")
+    log_level: str = Field("INFO", description="log level; logs are JSON lines carrying `order_id` and `event_id`")
     # consuming
-    max_delivery_attempts: int = 3
-    prefetch_count: int = 64
-    consumer_workers: int = 2  # transactions applying deliveries at once, one pooled connection each
-    consumer_batch_size: int = 50  # most deliveries applied in one transaction
-    retry_base_delay_ms: int = 200
-    handler_timeout_s: float = 20.0
-    queue_type: Literal["classic", "quorum"] = "classic"
+    max_delivery_attempts: int = Field(
+        3, description="attempts at a failing delivery before it goes to its queue's `.dlq`")
+    prefetch_count: int = Field(64, description="unacknowledged deliveries a consumer holds at once")
+    consumer_workers: int = Field(
+        2, description="transactions applying deliveries at once, each on one pooled connection")
+    consumer_batch_size: int = Field(50, description="most deliveries applied in one transaction")
+    retry_base_delay_ms: int = Field(
+        200, description="delay before the first retry of a failed delivery; each further one waits 4 times longer")
+    handler_timeout_s: float = Field(
+        20.0, description="deadline of one transaction applying deliveries; an overrun is rolled back and retried")
+    queue_type: Literal["classic", "quorum"] = Field(
+        "classic", description="RabbitMQ queue type (`quorum` on a cluster)")
     # publishing and the outbox relay
-    publish_timeout_s: float = 5.0
-    outbox_batch_size: int = 200
-    outbox_poll_interval_s: float = 1.0
-    # rows are published by the process that wrote them at commit; any replica's relay takes over those
-    # still unsent (a crash, the broker away) once they are this old
-    outbox_claim_after_s: float = 5.0
-    outbox_retention: Duration = timedelta(hours=1)
+    publish_timeout_s: float = Field(5.0, description="deadline of one publish, the broker's confirm included")
+    outbox_batch_size: int = Field(200, description="outbox rows the relay's poller claims at once")
+    outbox_poll_interval_s: float = Field(
+        1.0, description="how often the relay's poller looks for outbox rows left unsent")
+    outbox_claim_after_s: float = Field(5.0, description=(
+        "age at which any replica's relay publishes a row its writer left unsent (a crash, the broker away)"))
+    outbox_retention: Duration = Field(timedelta(hours=1), description="how long sent outbox rows are kept")
     # PostgreSQL
-    db_pool_min_size: int = 2
-    db_pool_max_size: int = 10
-    db_command_timeout_s: float = 5.0
-    db_lock_timeout_ms: int = 5000
+    db_pool_min_size: int = Field(2, description="connections the PostgreSQL pool keeps open")
+    db_pool_max_size: int = Field(10, description="most connections the PostgreSQL pool opens")
+    db_command_timeout_s: float = Field(5.0, description="deadline of one SQL statement")
+    db_lock_timeout_ms: int = Field(5000, description="PostgreSQL `lock_timeout`: the longest wait for a lock")
     # start-up and shutdown
-    startup_timeout_s: float = 60.0
-    shutdown_timeout_s: float = 15.0
+    startup_timeout_s: float = Field(
+        60.0, description="how long start-up waits for PostgreSQL and RabbitMQ before giving up")
+    shutdown_timeout_s: float = Field(
+        15.0, description="how long a graceful shutdown (SIGTERM) waits for in-flight work and the outbox")

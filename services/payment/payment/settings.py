@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from pydantic import Field
+
 from events import Money
 from runtime.settings import ServiceSettings, local_database_url
 
@@ -9,4 +11,5 @@ from runtime.settings import ServiceSettings, local_database_url
 class PaymentSettings(ServiceSettings):
     database_url: str = local_database_url("payment")
     http_port: int = 3003
-    payment_approval_limit: Money = Decimal("10000.00")
+    payment_approval_limit: Money = Field(
+        Decimal("10000.00"), description="the simulated gateway declines an order whose total is above this")

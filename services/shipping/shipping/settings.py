@@ -1,9 +1,12 @@
 """Shipping settings (environment variables, read once at start-up)."""
 
+from pydantic import Field
+
 from runtime.settings import ServiceSettings, local_database_url
 
 
 class ShippingSettings(ServiceSettings):
     database_url: str = local_database_url("shipping")
     http_port: int = 3004
-    shipping_max_units: int = 50
+    shipping_max_units: int = Field(
+        50, description="the simulated carrier refuses an order of more units than this in all")
