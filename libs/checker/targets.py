@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from events.names import SERVICES
 from runtime.settings import local_database_url
+from stockcache import DEFAULT_PREFIX
 
 LOCAL_DATABASES = {s: local_database_url(s) for s in SERVICES}  # the services' own defaults
 
@@ -15,7 +16,7 @@ class Targets:
     database_urls: dict[str, str] = field(default_factory=lambda: dict(LOCAL_DATABASES))
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"  # with the vhost as its path
     redis_url: str | None = "redis://127.0.0.1:6379/0"
-    redis_prefix: str = "inventory:"
+    redis_prefix: str = DEFAULT_PREFIX
     vhost: str = "/"
 
     @classmethod
@@ -27,6 +28,6 @@ class Targets:
             database_urls={s: env.get(f"{s.upper()}_DATABASE_URL", url) for s, url in LOCAL_DATABASES.items()},
             amqp_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/" + quote(vhost, safe="")),
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-            redis_prefix=env.get("REDIS_KEY_PREFIX", "inventory:"),
+            redis_prefix=env.get("REDIS_KEY_PREFIX", DEFAULT_PREFIX),
             vhost=vhost,
         )

@@ -9,6 +9,8 @@ from uuid import UUID
 
 import redis.asyncio as redis
 
+DEFAULT_PREFIX = "inventory:"  # REDIS_KEY_PREFIX's default, for inventory and the checker alike
+
 
 class Entry(NamedTuple):
     version: int

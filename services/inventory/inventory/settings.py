@@ -5,6 +5,7 @@ from datetime import timedelta
 from pydantic import Field
 
 from runtime.settings import Duration, ServiceSettings, local_database_url
+from stockcache import DEFAULT_PREFIX
 
 
 class InventorySettings(ServiceSettings):
@@ -12,7 +13,7 @@ class InventorySettings(ServiceSettings):
     http_port: int = 3002
     # Redis: a cache and an index, never the source of truth; every call is short and never retried
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="inventory's Redis: the availability cache and the expiry index")
-    redis_key_prefix: str = Field("inventory:", description="prefix of every Redis key inventory writes")
+    redis_key_prefix: str = Field(DEFAULT_PREFIX, description="prefix of every Redis key inventory writes")
     redis_timeout: Duration = Field(timedelta(milliseconds=100), description=(
         "deadline of one Redis round trip; a read pays at most twice this before falling back to PostgreSQL"))
     redis_max_connections: int = Field(64, description="Redis connection pool size")
