@@ -75,6 +75,8 @@ def _whole(value: Any) -> Any:
     the value is left as it is, refused as not an integer, so 1E999999999 never becomes a Python int."""
     if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 19 and value == value.to_integral_value():
         return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return int(value)
     return value
 
 

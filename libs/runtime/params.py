@@ -16,7 +16,8 @@ from uuid import UUID
 
 T = TypeVar("T")
 D = TypeVar("D", int, None)
-INTEGER = re.compile(r"-?[0-9]{1,18}")  # 18 digits: always within a bigint, never a huge int() to build
+# 18 significant digits: always within a bigint, never a huge int() to build (leading zeros are still 0)
+INTEGER = re.compile(r"(-?)0*([0-9]{1,18})")
 UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": f"^{UUID_TEXT.pattern}$"}
 CURSOR_MAX = 200
@@ -37,10 +38,10 @@ class InvalidParameter(ValueError):
 
 
 def whole(raw: str) -> int:
-    """Decimal ASCII digits with an optional minus, at most 18 of them; ValueError otherwise."""
-    if INTEGER.fullmatch(raw) is None:
+    """Decimal ASCII digits with an optional minus, at most 18 past the leading zeros; ValueError otherwise."""
+    if (found := INTEGER.fullmatch(raw)) is None:
         raise ValueError(f"{raw!r} is not an integer")
-    return int(raw)
+    return int(found.group(1) + found.group(2))
 
 
 def integer(query: Mapping[str, str], name: str, default: D, low: int, high: int) -> int | D:
