@@ -23,7 +23,10 @@ UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": f"^{UUID_TEXT.patt
 CURSOR_MAX = 200
 CURSOR_TEXT = re.compile(r"[A-Za-z0-9_-]+={0,2}")  # base64url: what encode_cursor writes
 CURSOR_SCHEMA = {
-    "type": "string", "minLength": 1, "maxLength": CURSOR_MAX, "pattern": f"^{CURSOR_TEXT.pattern}$",
+    "type": "string",
+    "minLength": 1,
+    "maxLength": CURSOR_MAX,
+    "pattern": f"^{CURSOR_TEXT.pattern}$",
     "description": "opaque: the next_cursor of the previous page; any other value is answered 422",
 }
 PRINTABLE = r"[\x20-\x7e]"  # the header values we read: visible ASCII and space (RFC 9110's field-vchar, SP)

@@ -29,8 +29,13 @@ from tests.support.stock import new_product
 
 pytestmark = pytest.mark.e2e
 # bounded for a slow shared 2-core machine: a few hundred requests, well under 30 s
-PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,18 @@ async def setup(stack) -> Setup:
             for template, operations in doc["paths"].items():
                 if "get" in operations:
                     path = template.replace("{order_id}", str(order)).replace("{product_id}", str(product))
-                    names = tuple(p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query")
+                    names = tuple(
+                        p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"
+                    )
                     routes.append(Route(service, path, names))
     assert {r.service for r in routes if r.query} == {"order", "inventory"}, routes
-    return Setup(dict(stack.ports), routes, json.dumps(order_body([(product, 1, "1.00")])).encode(),
-                 json.dumps({"quantity": 1}).encode(), product)
+    return Setup(
+        dict(stack.ports),
+        routes,
+        json.dumps(order_body([(product, 1, "1.00")])).encode(),
+        json.dumps({"quantity": 1}).encode(),
+        product,
+    )
 
 
 def _cursor(at: datetime, offset: timedelta, order_id: UUID) -> bytes:
@@ -118,16 +130,24 @@ ROUTES_SEEN: set[str] = set()
 VALUES = st.one_of(
     st.binary(max_size=48),  # any bytes; yarl reads invalid UTF-8 as U+FFFD
     st.text(max_size=24).map(str.encode),  # any text, as UTF-8
-    st.text(st.characters(categories=("Nd", "No")), min_size=1, max_size=4).map(str.encode),  # "²", "１２", "٣"
+    st.text(st.characters(categories=("Nd", "No")), min_size=1, max_size=4).map(
+        str.encode
+    ),  # "²", "１２", "٣"
     st.integers().map(lambda i: str(i).encode()),
-    st.builds(_cursor, st.one_of(st.sampled_from([datetime.min, datetime.max]), st.datetimes()),
-              st.timedeltas(-timedelta(hours=23, minutes=59), timedelta(hours=23, minutes=59)), st.uuids()),
+    st.builds(
+        _cursor,
+        st.one_of(st.sampled_from([datetime.min, datetime.max]), st.datetimes()),
+        st.timedeltas(-timedelta(hours=23, minutes=59), timedelta(hours=23, minutes=59)),
+        st.uuids(),
+    ),
 )
 
 
 @settings(PROPERTY, max_examples=300)
 @given(value=VALUES, encoded=st.booleans())
-async def test_any_bytes_in_any_query_parameter_are_never_a_5xx(setup: Setup, value: bytes, encoded: bool) -> None:
+async def test_any_bytes_in_any_query_parameter_are_never_a_5xx(
+    setup: Setup, value: bytes, encoded: bool
+) -> None:
     """Each value goes to every query parameter of every GET route (a route without any gets a made-up
     one, which must be ignored as safely), so no parameter is left to chance."""
     # raw: all but what ends the request line (space, CR, LF) or its query ('#')
@@ -135,7 +155,9 @@ async def test_any_bytes_in_any_query_parameter_are_never_a_5xx(setup: Setup, va
     for route in setup.routes:
         for name in route.query or ("x",):
             head = f"GET {route.path}?{name}={text} HTTP/1.1\r\n".encode("latin-1")
-            assert_answered(await exchange(setup.ports[route.service], head), head, parser_may_refuse=not encoded)
+            assert_answered(
+                await exchange(setup.ports[route.service], head), head, parser_may_refuse=not encoded
+            )
             ROUTES_SEEN.add(route.path)
 
 
@@ -150,11 +172,17 @@ HEADERS = [  # (header, service, method, path with {product}, body): every heade
 
 
 @PROPERTY
-@given(case=st.sampled_from(HEADERS),
-       value=st.binary(max_size=64).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")))
+@given(
+    case=st.sampled_from(HEADERS),
+    value=st.binary(max_size=64).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+)
 async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value: bytes) -> None:
     header, service, method, path, body_kind = case
-    bodies = {"order": setup.order_body, "stock": setup.stock_body, "put": b'{"name": "p", "quantity": 1000000}'}
+    bodies = {
+        "order": setup.order_body,
+        "stock": setup.stock_body,
+        "put": b'{"name": "p", "quantity": 1000000}',
+    }
     body = bodies[body_kind] if body_kind else b""
     # a put renames and resets its own product, not the one the order's lines use
     target = path.format(product=uuid4() if body_kind == "put" else setup.product)
@@ -165,7 +193,12 @@ async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value
     assert_answered(reply, head, parser_may_refuse=True)
     if header == "Idempotency-Key" and re.fullmatch(rb"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?", value):
         assert reply.status == 201, (head, reply)  # any printable key is one the document allows
-    if header == "Idempotency-Key" and value and re.search(rb"[^\x20-\x7e\t]", value) and not refused_by_the_parser(reply):
+    if (
+        header == "Idempotency-Key"
+        and value
+        and re.search(rb"[^\x20-\x7e\t]", value)
+        and not refused_by_the_parser(reply)
+    ):
         assert reply.status == 422, (head, reply)
 
 
