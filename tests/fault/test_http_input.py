@@ -1,8 +1,11 @@
 """Malformed HTTP: schemathesis against both public APIs' /openapi.json (seeded, bounded), then the
 hand cases of TESTING.md's list that the order API tests (tests/e2e/test_order_api.py) leave out: NUL
 bytes in headers, paths and query strings, 2^63 in the inventory API, deep nesting, the largest order
-the API accepts, and one Idempotency-Key raced with two different bodies. Every answer is a 4xx with
-the error shape (or the 2xx the schema promises), never a 5xx; the system is clean afterwards.
+the API accepts, one Idempotency-Key raced with two different bodies, and the inputs that were 500s
+(issue 14: "²" as a limit or cursor, order cursors outside PostgreSQL's years, an Idempotency-Key that
+is not UTF-8; tests/e2e/test_http_properties.py throws arbitrary bytes at every parameter and header).
+Every answer is a 4xx with the error shape (or the 2xx the schema promises), never a 5xx; the system is
+clean afterwards.
 """
 
 import asyncio
