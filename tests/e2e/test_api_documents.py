@@ -57,6 +57,8 @@ ORDER_LINES = [
     '{"product_id": "PRODUCT", "quantity": 1.5, "unit_price": 1}',
     '{"product_id": "PRODUCT", "quantity": 1, "unit_price": 49.999}',
     '{"product_id": "PRODUCT", "quantity": 1, "unit_price": 0.30000000000000004}',
+    '{"product_id": "PRODUCT", "quantity": 1, "unit_price": "49.90"}',
+    '{"product_id": "PRODUCT", "quantity": 1, "unit_price": true}',
 ]
 QUERIES = {  # parameter: raw values; order cursors are checked apart (opaque: only a real one is valid)
     "limit": [

@@ -25,6 +25,14 @@ class OrderItemIn(BaseModel):
     unit_price: Annotated[Decimal, WithJsonSchema(PRICE_SCHEMA)] = Field(
         gt=0, le=1_000_000, max_digits=9, decimal_places=2)
 
+    @field_validator("unit_price", mode="before")
+    @classmethod
+    def _a_number(cls, price: object) -> object:
+        """The document says number: "49.90" as a JSON string is refused, not read as money."""
+        if not isinstance(price, int | Decimal) or isinstance(price, bool):
+            raise ValueError("unit_price must be a JSON number")
+        return price
+
     @field_validator("unit_price")
     @classmethod
     def _in_cents(cls, price: Decimal) -> Decimal:
