@@ -6,16 +6,17 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, Strict, ValidationError
 
 from runtime import metrics
 from runtime.db import DB_UNAVAILABLE
+from runtime.params import InvalidParameter
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -69,8 +70,24 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _whole(value: Any) -> Any:
+    """read_model reads 4.0 and 4E0 as Decimal; to JSON Schema they are the integer 4. Past 18 digits
+    the value is left as it is, refused as not an integer, so 1E999999999 never becomes a Python int."""
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 19 and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return int(value)
+    return value
+
+
+# an integer as JSON Schema's "integer" means it: 4 and 4.0, never true, "4" or 4.5
+JsonInt = Annotated[int, Strict(), BeforeValidator(_whole)]
+
+
 @web.middleware
-async def error_middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
     started = time.perf_counter()
     status = 500
@@ -81,12 +98,18 @@ async def error_middleware(request: web.Request, handler: Callable) -> web.Strea
     except ApiError as exc:
         status = exc.status
         return error_response(exc.status, exc.code, exc.message, exc.details)
+    except InvalidParameter as exc:
+        status = 422
+        return error_response(422, exc.code, exc.message, [{"field": exc.field, "message": exc.message}])
     except web.HTTPException as exc:
         status = exc.status
         if exc.status < 400:
             raise
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason)
+        response = error_response(exc.status, code, exc.reason)
+        if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except _UNAVAILABLE as exc:
         status = 503
         log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.path})

@@ -1,8 +1,11 @@
 """An OpenAPI 3.1 document built from the same pydantic models the routes validate with."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from runtime.http import json_response
 
@@ -33,7 +36,9 @@ def document(
     title: str, paths: dict[str, Any], requests: list[type[BaseModel]], responses: list[type[BaseModel]]
 ) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for mode, models in (("validation", requests), ("serialization", [*responses, ErrorBody])):
+    passes: list[tuple[JsonSchemaMode, list[type[BaseModel]]]] = [
+        ("validation", requests), ("serialization", [*responses, ErrorBody])]
+    for mode, models in passes:
         for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
             schemas.update(schema.pop("$defs", {}))
@@ -46,7 +51,11 @@ def document(
     }
 
 
-def route(doc: dict[str, Any]):
-    async def openapi(_request) -> Any:
+def query(name: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, **extra}
+
+
+def route(doc: dict[str, Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def openapi(_request: web.Request) -> web.Response:
         return json_response(doc)
     return openapi

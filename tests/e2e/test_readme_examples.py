@@ -9,8 +9,8 @@ from uuid import UUID
 import aiohttp
 import pytest
 
+from stack.supervisor import Stack
 from tests.support.client import Api
-from tests.support.supervisor import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -1,11 +1,15 @@
 """Malformed HTTP: schemathesis against both public APIs' /openapi.json (seeded, bounded), then the
 hand cases of TESTING.md's list that the order API tests (tests/e2e/test_order_api.py) leave out: NUL
 bytes in headers, paths and query strings, 2^63 in the inventory API, deep nesting, the largest order
-the API accepts, and one Idempotency-Key raced with two different bodies. Every answer is a 4xx with
-the error shape (or the 2xx the schema promises), never a 5xx; the system is clean afterwards.
+the API accepts, one Idempotency-Key raced with two different bodies, and the inputs that were 500s
+(issue 14: "²" as a limit or cursor, order cursors outside PostgreSQL's years, an Idempotency-Key that
+is not UTF-8; tests/e2e/test_http_properties.py throws arbitrary bytes at every parameter and header).
+Every answer is a 4xx with the error shape (or the 2xx the schema promises), never a 5xx; the system is
+clean afterwards.
 """
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -190,3 +194,38 @@ async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(shared_
     figures.lost, figures.duplicated = await orders.lost(), await duplicated(shared_stack)
 
 
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+# each of these was a 500 (issue 14): "²".isdigit() is True and int("²") raises; a timestamp that
+# Python parses but PostgreSQL's timestamptz cannot hold once in UTC
+FORMER_500S = {
+    "movements limit=²": ("inventory", "/inventory/{product}/movements?limit=%C2%B2"),
+    "movements cursor=²": ("inventory", "/inventory/{product}/movements?cursor=%C2%B2"),
+    "orders cursor at year 1 +14:00": ("order", "/orders?cursor=" + _cursor(f"0001-01-01T00:00:00+14:00|{uuid4()}")),
+    "orders cursor at 9999 -14:00": ("order", "/orders?cursor=" + _cursor(f"9999-12-31T23:59:59-14:00|{uuid4()}")),
+}
+
+
+@pytest.mark.parametrize("case", list(FORMER_500S))
+async def test_a_query_that_was_a_500_is_a_422(shared_stack, http, case: str) -> None:
+    service, path = FORMER_500S[case]
+    product = await new_product(shared_stack, 1)
+    status, answer = await _request(http, "GET", shared_stack.url(service) + path.format(product=product))
+    _refused(status, answer, 422)
+    assert answer["error"]["details"][0]["field"] in ("limit", "cursor"), answer
+
+
+async def test_an_idempotency_key_of_invalid_utf8_is_a_422(shared_stack) -> None:
+    product = await new_product(shared_stack, 1)
+    body = json.dumps(order_body([(product, 1, "1.00")])).encode()
+    raw = await _raw(shared_stack.ports["order"], b"POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n", 1)[0].split(b" ")[1] == b"422", raw[:300]
+    _refused(422, json.loads(payload), 422)
+    await assert_clean(shared_stack)

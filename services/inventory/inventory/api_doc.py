@@ -3,12 +3,12 @@
 from typing import Any
 
 from inventory.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
-from runtime import openapi
+from runtime import openapi, params
 
-PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}
 
 
-def document(max_bulk: int, max_page: int) -> dict[str, Any]:
+def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
     ok = {"description": "the product's stock", **openapi.json_content(StockView)}
     paths = {
         "/inventory/{product_id}": {
@@ -27,7 +27,7 @@ def document(max_bulk: int, max_page: int) -> dict[str, Any]:
         },
         "/inventory/{product_id}/stock": {
             "post": {
-                "summary": "Receive stock (kind=receive, quantity > 0) or adjust it (kind=adjust, signed, with a reason)",
+                "summary": "Receive stock (kind=receive, quantity > 0) or adjust it (kind=adjust, signed, not 0, with a reason)",
                 "parameters": [PRODUCT_ID],
                 "requestBody": {"required": True, **openapi.json_content(ChangeStock)},
                 "responses": {"200": ok, **openapi.errors(400, 404, 409, 413, 415, 422, 503)},
@@ -38,8 +38,9 @@ def document(max_bulk: int, max_page: int) -> dict[str, Any]:
                 "summary": "The product's movements ledger, newest first",
                 "parameters": [
                     PRODUCT_ID,
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": max_page}},
-                    {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}},
+                    openapi.query("limit", params.integer_schema(1, max_page)),
+                    openapi.query("cursor", params.integer_schema(0, max_cursor),
+                                  description="the next_cursor of the previous page"),
                 ],
                 "responses": {"200": {"description": "a page", **openapi.json_content(MovementPage)},
                               **openapi.errors(404, 422, 503)},
@@ -51,7 +52,7 @@ def document(max_bulk: int, max_page: int) -> dict[str, Any]:
                 "parameters": [{
                     "name": "product_id", "in": "query", "required": True, "style": "form", "explode": True,
                     "schema": {"type": "array", "minItems": 1, "maxItems": max_bulk,
-                               "items": {"type": "string", "format": "uuid"}},
+                               "items": params.UUID_SCHEMA},
                 }],
                 "responses": {"200": {"description": "known products and the ids not found",
                                       **openapi.json_content(StockList)},

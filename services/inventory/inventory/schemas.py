@@ -4,25 +4,51 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
+
+from runtime.http import JsonInt
 
 MAX_UNITS = 1_000_000_000
 TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+# the rules of ChangeStock's validators below, for the OpenAPI document (kind absent is a receipt)
+RECEIVE_OR_ADJUST: JsonDict = {
+    "if": {"properties": {"kind": {"const": "adjust"}}, "required": ["kind"]},
+    "then": {"properties": {"quantity": {"not": {"const": 0}}, "reason": {"type": "string"}}, "required": ["reason"]},
+    "else": {"properties": {"quantity": {"minimum": 1}}},
+}
 
 
 class SetStock(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200, pattern=TEXT)
-    quantity: int = Field(strict=True, ge=0, le=MAX_UNITS, description="units on hand after the call")
+    quantity: JsonInt = Field(ge=0, le=MAX_UNITS, description="units on hand after the call")
 
 
 class ChangeStock(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=RECEIVE_OR_ADJUST)
     kind: Literal["receive", "adjust"] = Field(
-        "receive", description="receive: a delivery, quantity > 0; adjust: a correction, signed, needs a reason"
+        "receive", description="receive: a delivery, quantity > 0; adjust: a correction, signed, not 0, needs a reason"
     )
-    quantity: int = Field(strict=True, ge=-MAX_UNITS, le=MAX_UNITS)
-    reason: str | None = Field(None, min_length=1, max_length=500, pattern=TEXT)
+    quantity: JsonInt = Field(ge=-MAX_UNITS, le=MAX_UNITS)
+    reason: str | None = Field(None, min_length=1, max_length=500, pattern=TEXT, validate_default=True)
+
+    @field_validator("quantity")
+    @classmethod
+    def _signed_by_kind(cls, quantity: int, info: ValidationInfo) -> int:
+        kind = info.data.get("kind")  # absent from data when kind itself was invalid
+        if kind == "receive" and quantity <= 0:
+            raise ValueError("a receipt must be a positive quantity; use kind=adjust to remove stock")
+        if kind == "adjust" and quantity == 0:
+            raise ValueError("an adjustment must be a non-zero quantity")
+        return quantity
+
+    @field_validator("reason")
+    @classmethod
+    def _adjustment_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") == "adjust" and reason is None:
+            raise ValueError("an adjustment needs a reason")
+        return reason
 
 
 class StockView(BaseModel):

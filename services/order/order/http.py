@@ -1,6 +1,7 @@
 """The public order API: POST /orders, GET /orders/{order_id}, GET /orders, GET /openapi.json."""
 
 import hashlib
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from aiohttp import web
@@ -10,11 +11,12 @@ from events.catalog import Item, OrderCreatedPayload
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from order import domain, repository
 from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
-from runtime import openapi
+from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
 from servicekit.service import POOL, RELAY
 
 MAX_PAGE = 100
+MAX_KEY = 255
 
 
 def _accepted(order_id: UUID, status: str) -> web.Response:
@@ -24,10 +26,8 @@ def _accepted(order_id: UUID, status: str) -> web.Response:
 
 
 async def create_order(request: web.Request) -> web.Response:
+    key = params.header(request.headers, "Idempotency-Key", MAX_KEY)
     body = await read_model(request, CreateOrder)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
     order_id = uuid4()
     items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
     total = domain.total([(i.quantity, i.unit_price) for i in items])
@@ -40,8 +40,8 @@ async def create_order(request: web.Request) -> web.Response:
             conn, order_id, body.customer_id, body.payment_method, total,
             [(i.product_id, i.quantity, i.unit_price) for i in items], event, key, digest,
         )
-        if rows is None:
-            claim = await repository.existing_claim(conn, key)
+        # rows is None only when the key was taken already
+        claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
     if rows is None:
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
             raise ApiError(503, "unavailable", "a request with this Idempotency-Key was in flight, retry later")
@@ -55,8 +55,8 @@ async def create_order(request: web.Request) -> web.Response:
 
 async def get_order(request: web.Request) -> web.Response:
     try:
-        order_id = UUID(request.match_info["order_id"])
-    except ValueError:
+        order_id = params.uuid(request.match_info["order_id"], "order_id")
+    except params.InvalidParameter:
         raise ApiError(404, "not_found", "no such order") from None
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         order = await repository.get_order(conn, order_id)
@@ -65,32 +65,20 @@ async def get_order(request: web.Request) -> web.Response:
     return json_response(order)
 
 
-def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:  # "²".isdigit() is True
-        raise ApiError(422, "validation_failed", f"{name} must be an integer from {low} to {high}",
-                       [{"field": name, "message": f"integer from {low} to {high}"}])
-    return int(raw)
+def _after(parts: list[str]) -> tuple[datetime, UUID]:
+    """The (created_at, order_id) of the last order of the previous page."""
+    at, order_id = parts
+    return params.timestamp(at), params.uuid(order_id, "cursor")
 
 
 async def list_orders(request: web.Request) -> web.Response:
-    status = request.query.get("status") or None
-    if status is not None and status not in domain.STATUSES:
-        raise ApiError(422, "validation_failed", "unknown status",
-                       [{"field": "status", "message": f"one of {', '.join(domain.STATUSES)}"}])
-    limit = _query_int(request, "limit", 20, 1, MAX_PAGE)
-    after = None
-    if cursor := request.query.get("cursor"):
-        try:
-            after = repository.decode_cursor(cursor)
-        except ValueError:
-            raise ApiError(422, "validation_failed", "invalid cursor",
-                           [{"field": "cursor", "message": "use next_cursor from a previous page"}]) from None
+    status = params.choice(request.query, "status", domain.STATUSES)
+    limit = params.integer(request.query, "limit", 20, 1, MAX_PAGE)
+    after = params.cursor(request.query, "cursor", _after)
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         rows = await repository.list_orders(conn, status, limit, after)
-    next_cursor = repository.encode_cursor(rows[-1]["created_at"], rows[-1]["order_id"]) if len(rows) == limit else None
+    last = rows[-1] if len(rows) == limit else None
+    next_cursor = params.encode_cursor(last["created_at"].isoformat(), str(last["order_id"])) if last else None
     return json_response({"orders": [dict(r) for r in rows], "next_cursor": next_cursor})
 
 
@@ -99,7 +87,7 @@ PATHS = {
         "post": {
             "summary": "Place an order",
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
+                            "schema": params.header_schema(MAX_KEY)}],
             "requestBody": {"required": True, **openapi.json_content(CreateOrder)},
             "responses": {"201": {"description": "accepted", **openapi.json_content(OrderAccepted)},
                           **openapi.errors(400, 409, 413, 415, 422, 503)},
@@ -107,9 +95,9 @@ PATHS = {
         "get": {
             "summary": "List orders, newest first",
             "parameters": [
-                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(domain.STATUSES)}},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                openapi.query("status", {"type": "string", "enum": list(domain.STATUSES)}),
+                openapi.query("limit", params.integer_schema(1, MAX_PAGE)),
+                openapi.query("cursor", params.CURSOR_SCHEMA),
             ],
             "responses": {"200": {"description": "a page", **openapi.json_content(OrderPage)},
                           **openapi.errors(422, 503)},
@@ -118,8 +106,7 @@ PATHS = {
     "/orders/{order_id}": {
         "get": {
             "summary": "One order with its items and status history",
-            "parameters": [{"name": "order_id", "in": "path", "required": True,
-                            "schema": {"type": "string", "format": "uuid"}}],
+            "parameters": [{"name": "order_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}],
             "responses": {"200": {"description": "the order", **openapi.json_content(OrderView)},
                           **openapi.errors(404, 503)},
         },

@@ -1,6 +1,5 @@
 """Order's SQL, nothing else."""
 
-import base64
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -92,16 +91,6 @@ async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
         order_id,
     )
     return {**dict(row), "items": [dict(i) for i in items], "history": [dict(h) for h in history]}
-
-
-def encode_cursor(created_at: datetime, order_id: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{order_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """Raises ValueError for anything that is not a cursor this API handed out."""
-    at, oid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-    return datetime.fromisoformat(at), UUID(oid)
 
 
 async def list_orders(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from events.types import CENT
 from order.domain import STATUSES
+from runtime.http import JsonInt
 
 PaymentMethod = Literal["credit_card", "debit_card", "pix", "bank_transfer"]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -19,9 +20,18 @@ PRICE_SCHEMA = {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000, "
 class OrderItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product_id: UUID
-    quantity: int = Field(strict=True, ge=1, le=10_000)
+    quantity: JsonInt = Field(ge=1, le=10_000)
+    # decimal_places counts without trailing zeros (49.900 has two): the multipleOf 0.01 of PRICE_SCHEMA
     unit_price: Annotated[Decimal, WithJsonSchema(PRICE_SCHEMA)] = Field(
-        gt=0, le=1_000_000, max_digits=9, decimal_places=2, multiple_of=CENT)
+        gt=0, le=1_000_000, max_digits=9, decimal_places=2)
+
+    @field_validator("unit_price", mode="before")
+    @classmethod
+    def _a_number(cls, price: object) -> object:
+        """The document says number: "49.90" as a JSON string is refused, not read as money."""
+        if not isinstance(price, int | Decimal) or isinstance(price, bool):
+            raise ValueError("unit_price must be a JSON number")
+        return price
 
     @field_validator("unit_price")
     @classmethod

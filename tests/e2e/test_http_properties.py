@@ -1,0 +1,207 @@
+"""Arbitrary bytes in every query parameter and every header the services read, on both public APIs
+(hypothesis, derandomized, bounded): never a 5xx, and every 4xx in the error shape.
+
+Requests go out on a raw socket, since HTTP clients refuse or rewrite many of these bytes. Bytes sent
+raw (not percent-encoded) can make a request the HTTP parser itself refuses before any handler runs:
+that answer is aiohttp's plain-text 400, counted apart; a percent-encoded value always reaches the app.
+The routes and their query parameters come from the services' own /openapi.json.
+"""
+
+import asyncio
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote_from_bytes
+from uuid import UUID, uuid4
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.checks import assert_clean
+from tests.support.client import Api, order_body
+from tests.support.stock import new_product
+
+pytestmark = pytest.mark.e2e
+# bounded for a slow shared 2-core machine: a few hundred requests, well under 30 s
+PROPERTY = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def exchange(port: int, head: bytes, body: bytes = b"") -> Reply:
+    """One request on its own connection, read to the server's close."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        length = f"Content-Length: {len(body)}\r\n".encode() if body else b""
+        writer.write(head + b"Host: 127.0.0.1\r\nConnection: close\r\n" + length + b"\r\n" + body)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(-1), 20)
+    finally:
+        writer.close()
+    top, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *lines = top.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return Reply(int(status_line.split(" ")[1]), headers, payload)
+
+
+def refused_by_the_parser(reply: Reply) -> bool:
+    """aiohttp's own 400 for a request it could not parse: no handler, no middleware ran."""
+    return reply.status == 400 and not reply.headers.get("content-type", "").startswith("application/json")
+
+
+def assert_answered(reply: Reply, request: bytes, *, parser_may_refuse: bool) -> None:
+    assert reply.status < 500, (request, reply)
+    if reply.status < 400 or (parser_may_refuse and refused_by_the_parser(reply)):
+        return
+    body = reply.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, (request, reply)
+    assert isinstance(body["error"]["details"], list), (request, reply)
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    path: str  # with its path parameters filled in
+    query: tuple[str, ...]
+
+
+@dataclass
+class Setup:
+    ports: dict[str, int]
+    routes: list[Route]
+    order_body: bytes
+    stock_body: bytes
+    product: UUID
+
+
+@pytest_asyncio.fixture(scope="module")
+async def setup(stack) -> Setup:
+    """Every GET route of both documents with its query parameters, a product and an order to aim at."""
+    product = await new_product(stack, 1_000_000)
+    async with aiohttp.ClientSession() as http:
+        order = await Api(http, stack.url("order"), stack.url("inventory")).place([(product, 1, "1.00")])
+        routes = []
+        for service in ("order", "inventory"):
+            async with http.get(f"{stack.url(service)}/openapi.json") as r:
+                doc = await r.json()
+            for template, operations in doc["paths"].items():
+                if "get" in operations:
+                    path = template.replace("{order_id}", str(order)).replace("{product_id}", str(product))
+                    names = tuple(
+                        p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"
+                    )
+                    routes.append(Route(service, path, names))
+    assert {r.service for r in routes if r.query} == {"order", "inventory"}, routes
+    return Setup(
+        dict(stack.ports),
+        routes,
+        json.dumps(order_body([(product, 1, "1.00")])).encode(),
+        json.dumps({"quantity": 1}).encode(),
+        product,
+    )
+
+
+def _cursor(at: datetime, offset: timedelta, order_id: UUID) -> bytes:
+    """The shape of an order cursor, around any time at any UTC offset (the ends of the range too)."""
+    return base64.urlsafe_b64encode(f"{at.replace(tzinfo=timezone(offset)).isoformat()}|{order_id}".encode())
+
+
+ROUTES_SEEN: set[str] = set()
+VALUES = st.one_of(
+    st.binary(max_size=48),  # any bytes; yarl reads invalid UTF-8 as U+FFFD
+    st.text(max_size=24).map(str.encode),  # any text, as UTF-8
+    st.text(st.characters(categories=("Nd", "No")), min_size=1, max_size=4).map(
+        str.encode
+    ),  # "²", "１２", "٣"
+    st.integers().map(lambda i: str(i).encode()),
+    st.builds(
+        _cursor,
+        st.one_of(st.sampled_from([datetime.min, datetime.max]), st.datetimes()),
+        st.timedeltas(-timedelta(hours=23, minutes=59), timedelta(hours=23, minutes=59)),
+        st.uuids(),
+    ),
+)
+
+
+@settings(PROPERTY, max_examples=300)
+@given(value=VALUES, encoded=st.booleans())
+async def test_any_bytes_in_any_query_parameter_are_never_a_5xx(
+    setup: Setup, value: bytes, encoded: bool
+) -> None:
+    """Each value goes to every query parameter of every GET route (a route without any gets a made-up
+    one, which must be ignored as safely), so no parameter is left to chance."""
+    # raw: all but what ends the request line (space, CR, LF) or its query ('#')
+    text = quote_from_bytes(value, safe="") if encoded else re.sub(rb"[ \r\n#]", b"", value).decode("latin-1")
+    for route in setup.routes:
+        for name in route.query or ("x",):
+            head = f"GET {route.path}?{name}={text} HTTP/1.1\r\n".encode("latin-1")
+            assert_answered(
+                await exchange(setup.ports[route.service], head), head, parser_may_refuse=not encoded
+            )
+            ROUTES_SEEN.add(route.path)
+
+
+HEADERS = [  # (header, service, method, path with {product}, body): every header a handler reads
+    ("Idempotency-Key", "order", "POST", "/orders", "order"),
+    ("Content-Type", "order", "POST", "/orders", "order"),
+    ("Content-Type", "inventory", "POST", "/inventory/{product}/stock", "stock"),
+    ("Content-Type", "inventory", "PUT", "/inventory/{product}", "put"),
+    ("Accept", "order", "GET", "/orders", None),
+    ("Accept", "inventory", "GET", "/inventory/{product}", None),
+]
+
+
+@PROPERTY
+@given(
+    case=st.sampled_from(HEADERS),
+    value=st.binary(max_size=64).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+)
+async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value: bytes) -> None:
+    header, service, method, path, body_kind = case
+    bodies = {
+        "order": setup.order_body,
+        "stock": setup.stock_body,
+        "put": b'{"name": "p", "quantity": 1000000}',
+    }
+    body = bodies[body_kind] if body_kind else b""
+    # a put renames and resets its own product, not the one the order's lines use
+    target = path.format(product=uuid4() if body_kind == "put" else setup.product)
+    others = b"" if header == "Content-Type" or not body else b"Content-Type: application/json\r\n"
+    head = f"{method} {target} HTTP/1.1\r\n".encode() + others + header.encode() + b": " + value + b"\r\n"
+    reply = await exchange(setup.ports[service], head, body)
+    # NUL and other control bytes in a header are refused by the HTTP parser, as they must be
+    assert_answered(reply, head, parser_may_refuse=True)
+    if header == "Idempotency-Key" and re.fullmatch(rb"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?", value):
+        assert reply.status == 201, (head, reply)  # any printable key is one the document allows
+    if (
+        header == "Idempotency-Key"
+        and value
+        and re.search(rb"[^\x20-\x7e\t]", value)
+        and not refused_by_the_parser(reply)
+    ):
+        assert reply.status == 422, (head, reply)
+
+
+async def test_the_properties_reached_every_route_and_left_the_system_clean(stack, setup: Setup) -> None:
+    assert ROUTES_SEEN == {r.path for r in setup.routes}, "the query property must have reached every route"
+    await assert_clean(stack, quiet_timeout=120)
