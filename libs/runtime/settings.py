@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -51,6 +51,11 @@ class ServiceSettings(BaseSettings):
     # rows are published by the process that wrote them at commit; any replica's relay takes over those
     # still unsent (a crash, the broker away) once they are this old
     outbox_claim_after_s: float = 5.0
+    outbox_retry_base_s: float = Field(1.0, gt=0, description=(
+        "Seconds an outbox row the broker refused (unroutable, nacked) waits before its second attempt;"
+        " the wait doubles with each refusal, up to OUTBOX_RETRY_MAX_S. The row is never dropped."))
+    outbox_retry_max_s: float = Field(300.0, gt=0, description=(
+        "The longest wait, in seconds, between two attempts of an outbox row the broker keeps refusing."))
     outbox_retention: Duration = timedelta(hours=1)
     # PostgreSQL
     db_pool_min_size: int = 2
