@@ -137,7 +137,7 @@ async def test_a_dlq_copy_the_broker_does_not_take_is_retried_no_faster_than_the
     delay_s = 0.5
     counting = Counting(publisher, fail_to=".dlq", fail=2)
     await start_consumer(publisher=counting, requeue_delay_s=delay_s)
-    await publish_raw(publisher, b"not json", "refused-twice")
+    await publisher.publish(EXCHANGE, RESERVED, b"not json", message_id="refused-twice")  # plain headers
     [message] = await dead_letter_or(broker, lambda: len(counting.calls) > 3)
     tries = counting.to(".dlq")
     assert len(tries) == 3 and message.body == b"not json"
