@@ -29,7 +29,6 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from uuid import UUID
 
@@ -40,10 +39,10 @@ from events import Event, InvalidEvent, decode
 from messaging import inbox
 from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
-from messaging.errors import PermanentError, PublishError
-from messaging.headers import republishable
+from messaging.errors import PermanentError
 from messaging.outbox import OnCommit
 from messaging.publisher import Publisher
+from messaging.republish import ATTEMPT_HEADER, UNAVAILABLE_HEADER, Republisher
 from messaging.topology import Binding, bindings_of, declare_queue
 from runtime import metrics
 from runtime.db import DB_UNAVAILABLE
@@ -52,11 +51,8 @@ from runtime.logs import log_context
 from runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-ATTEMPT_HEADER = "x-attempt"
 # the database being away is not the message's fault: such a failure is retried without using up an
 # attempt, waiting longer each time up to a cap, for at least half an hour before the message is given up
-UNAVAILABLE_HEADER = "x-unavailable"
-MAX_UNAVAILABLE_DELAY_MS = 5_000
 MAX_UNAVAILABLE_RETRIES = 400
 # a message whose retry or DLQ copy the broker did not take goes back to its queue this long after, not
 # at once: an immediate requeue is redelivered at once, thousands of times a second, each time a handler
@@ -121,6 +117,7 @@ class Consumer:
         self._tasks: list[asyncio.Task] = []
         self._pending: deque[Delivery] = deque()
         self._acks = AckWindow()
+        self._out = Republisher(publisher, self._acks, service, retry_base_delay_ms)
         self._arrived = asyncio.Event()
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -166,7 +163,7 @@ class Consumer:
         except InvalidEvent as exc:
             self._track(1)
             try:
-                await self._dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
+                await self._out.dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
             except Exception:  # the broker did not take the copy: the message goes back, later
                 log.exception("message not dead-lettered; it goes back to its queue", extra={"queue": b.queue})
                 await self._acks.abandon([message], self._requeue_delay_s)
@@ -267,78 +264,11 @@ class Consumer:
         with log_context(d.event.order_id, d.event.event_id):
             if isinstance(exc, DB_UNAVAILABLE) and waits < MAX_UNAVAILABLE_RETRIES:
                 log.warning("database unavailable, retrying later", extra={"queue": b.queue, "error": error})
-                await self._retry(b, message, attempt, unavailable=waits + 1, error=error)
+                await self._out.retry(b, message, attempt, unavailable=waits + 1, error=error)
             elif isinstance(exc, PermanentError) or attempt >= self._max_attempts:
                 reason = "permanent" if isinstance(exc, PermanentError) else "attempts_exhausted"
                 log.error("dead-lettering event", extra={"queue": b.queue, "error": error})
-                await self._dead_letter(b, message, error, attempt, reason)
+                await self._out.dead_letter(b, message, error, attempt, reason)
             else:
                 log.warning("handler failed, retrying", extra={"queue": b.queue, "error": error})
-                await self._retry(b, message, attempt, error=error)
-
-    async def _retry(
-        self, b: Binding, message: AbstractIncomingMessage, attempt: int, unavailable: int | None = None,
-        error: str = "",
-    ) -> None:
-        if unavailable is None:
-            delay_ms = self._retry_base_delay_ms * 4 ** (attempt - 1)
-            headers = {**(message.headers or {}), ATTEMPT_HEADER: attempt + 1}
-        else:  # the same attempt again, later
-            delay_ms = min(self._retry_base_delay_ms * 2 ** min(unavailable - 1, 16), MAX_UNAVAILABLE_DELAY_MS)
-            headers = {**(message.headers or {}), UNAVAILABLE_HEADER: unavailable}
-        if await self._republish(b, message, b.retry_queue, headers, delay_ms, error, attempt):
-            metrics.EVENTS_RETRIED.labels(b.queue).inc()
-            metrics.EVENTS_CONSUMED.labels(b.queue, "retried").inc()
-
-    async def _dead_letter(
-        self, b: Binding, message: AbstractIncomingMessage, error: str, attempt: int, reason: str
-    ) -> None:
-        headers = {**(message.headers or {}), **self._dead_letter_headers(b, error, attempt, reason)}
-        if await self._republish(b, message, b.dlq, headers, None, error, attempt):
-            metrics.EVENTS_DEAD_LETTERED.labels(b.queue, reason).inc()
-            metrics.EVENTS_CONSUMED.labels(b.queue, "dead_lettered").inc()
-
-    def _dead_letter_headers(self, b: Binding, error: str, attempt: int, reason: str) -> dict[str, object]:
-        return {
-            "x-error": error[:4000],
-            "x-error-reason": reason,
-            "x-attempts": attempt,
-            "x-service": self._service,
-            "x-queue": b.queue,
-            "x-original-exchange": b.exchange,
-            "x-original-routing-key": b.event_type,
-            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
-        }
-
-    async def _republish(
-        self, b: Binding, message: AbstractIncomingMessage, queue: str, headers: dict, delay_ms: int | None,
-        error: str, attempt: int,
-    ) -> bool:
-        """Confirmed publish of a copy first, ack of the original second: a crash duplicates, never loses.
-        A copy that cannot be sent at all (the broker never saw it) never will be: the message goes to the
-        DLQ with our headers only, as permanent, and this returns False. If the broker does not confirm,
-        this raises and the message is given back `requeue_delay_s` later (by the caller)."""
-        try:
-            await self._copy(queue, message, republishable(headers), delay_ms)
-            went = True
-        except PublishError:
-            raise
-        except Exception as exc:
-            error = f"cannot be republished ({type(exc).__name__}: {exc}); {error}"
-            log.error("dead-lettering a message that cannot be republished, without its headers",
-                      extra={"queue": b.queue, "error": error})
-            await self._copy(b.dlq, message, self._dead_letter_headers(b, error, attempt, "permanent"), None)
-            metrics.EVENTS_DEAD_LETTERED.labels(b.queue, "permanent").inc()
-            metrics.EVENTS_CONSUMED.labels(b.queue, "dead_lettered").inc()
-            went = False
-        await message.ack()
-        await self._acks.settled(message)
-        return went
-
-    async def _copy(
-        self, queue: str, message: AbstractIncomingMessage, headers: dict, delay_ms: int | None
-    ) -> None:
-        await self._publisher.publish(
-            "", queue, message.body, message_id=message.message_id or "", headers=headers,
-            expiration_ms=delay_ms, correlation_id=message.correlation_id,
-        )
+                await self._out.retry(b, message, attempt, error=error)

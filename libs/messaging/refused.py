@@ -34,11 +34,8 @@ _FAILING = (
 )
 
 
-Executor = asyncpg.Pool | asyncpg.Connection
-
-
 async def postpone(
-    db: Executor, refused: Sequence[tuple[UUID, BaseException]], base_s: float, max_s: float
+    db: asyncpg.Pool | asyncpg.Connection, refused: Sequence[tuple[UUID, BaseException]], base_s: float, max_s: float
 ) -> None:
     """Count one more attempt on each refused row, keep its error, and set when it is tried again."""
     rows = await db.fetch(
@@ -53,7 +50,7 @@ async def postpone(
             })
 
 
-async def observe(db: Executor) -> int:
+async def observe(db: asyncpg.Pool | asyncpg.Connection) -> int:
     """Set the failing-rows gauges from the database; returns how many rows are failing."""
     [row] = await db.fetch(_FAILING)
     metrics.OUTBOX_FAILING.set(row["n"])

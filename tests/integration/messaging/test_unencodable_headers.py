@@ -3,6 +3,7 @@ as bytes, which pamqp refuses to write) still ends in the retry path or the DLQ,
 in a bounded number of deliveries; and a retry or DLQ copy the broker does not take gives the message
 back only after a delay, never at once."""
 
+import itertools
 import json
 import time
 
@@ -141,7 +142,7 @@ async def test_a_dlq_copy_the_broker_does_not_take_is_retried_no_faster_than_the
     [message] = await dead_letter_or(broker, lambda: len(counting.calls) > 3)
     tries = counting.to(".dlq")
     assert len(tries) == 3 and message.body == b"not json"
-    assert all(later - earlier >= delay_s for earlier, later in zip(tries, tries[1:])), tries
+    assert all(later - earlier >= delay_s for earlier, later in itertools.pairwise(tries)), tries
 
 
 async def test_a_copy_that_cannot_be_sent_at_all_is_dead_lettered_bare_as_permanent(
