@@ -14,7 +14,13 @@ from typing import Any
 
 from pamqp import encode
 
-_REFUSED = (TypeError, ValueError, OverflowError, struct.error, AttributeError)  # AttributeError: a key not str
+_REFUSED = (
+    TypeError,
+    ValueError,
+    OverflowError,
+    struct.error,
+    AttributeError,
+)  # AttributeError: a key not str
 
 
 def republishable(headers: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -35,19 +35,30 @@ _FAILING = (
 
 
 async def postpone(
-    db: asyncpg.Pool | asyncpg.Connection, refused: Sequence[tuple[UUID, BaseException]], base_s: float, max_s: float
+    db: asyncpg.Pool | asyncpg.Connection,
+    refused: Sequence[tuple[UUID, BaseException]],
+    base_s: float,
+    max_s: float,
 ) -> None:
     """Count one more attempt on each refused row, keep its error, and set when it is tried again."""
     rows = await db.fetch(
-        _POSTPONE, [event_id for event_id, _ in refused], base_s, max_s,
+        _POSTPONE,
+        [event_id for event_id, _ in refused],
+        base_s,
+        max_s,
         [f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS] for _, exc in refused],
     )
     for r in rows:
         with log_context(r["order_id"], r["event_id"]):
-            log.warning("outbox row refused by the broker; it waits for its next attempt", extra={
-                "routing_key": r["routing_key"], "attempts": r["attempts"],
-                "retry_in_s": round(r["wait_s"], 3), "error": r["error"],
-            })
+            log.warning(
+                "outbox row refused by the broker; it waits for its next attempt",
+                extra={
+                    "routing_key": r["routing_key"],
+                    "attempts": r["attempts"],
+                    "retry_in_s": round(r["wait_s"], 3),
+                    "error": r["error"],
+                },
+            )
 
 
 async def observe(db: asyncpg.Pool | asyncpg.Connection) -> int:

@@ -25,10 +25,19 @@ MAX_UNAVAILABLE_DELAY_MS = 5_000
 
 class Republisher:
     def __init__(self, publisher: Publisher, acks: AckWindow, service: str, base_delay_ms: int) -> None:
-        self._publisher, self._acks, self._service, self._base_delay_ms = publisher, acks, service, base_delay_ms
+        self._publisher, self._acks, self._service, self._base_delay_ms = (
+            publisher,
+            acks,
+            service,
+            base_delay_ms,
+        )
 
     async def retry(
-        self, b: Binding, message: AbstractIncomingMessage, attempt: int, unavailable: int | None = None,
+        self,
+        b: Binding,
+        message: AbstractIncomingMessage,
+        attempt: int,
+        unavailable: int | None = None,
         error: str = "",
     ) -> None:
         if unavailable is None:
@@ -62,8 +71,14 @@ class Republisher:
         }
 
     async def _republish(
-        self, b: Binding, message: AbstractIncomingMessage, queue: str, headers: dict, delay_ms: int | None,
-        error: str, attempt: int,
+        self,
+        b: Binding,
+        message: AbstractIncomingMessage,
+        queue: str,
+        headers: dict,
+        delay_ms: int | None,
+        error: str,
+        attempt: int,
     ) -> bool:
         """Confirmed publish of a copy first, ack of the original second: a crash duplicates, never loses.
         A copy that cannot be sent at all (the broker never saw it) never will be: the message goes to the
@@ -76,8 +91,10 @@ class Republisher:
             raise
         except Exception as exc:
             error = f"cannot be republished ({type(exc).__name__}: {exc}); {error}"
-            log.error("dead-lettering a message that cannot be republished, without its headers",
-                      extra={"queue": b.queue, "error": error})
+            log.error(
+                "dead-lettering a message that cannot be republished, without its headers",
+                extra={"queue": b.queue, "error": error},
+            )
             await self._copy(b.dlq, message, self._dead_letter_headers(b, error, attempt, "permanent"), None)
             metrics.EVENTS_DEAD_LETTERED.labels(b.queue, "permanent").inc()
             metrics.EVENTS_CONSUMED.labels(b.queue, "dead_lettered").inc()
@@ -90,6 +107,11 @@ class Republisher:
         self, queue: str, message: AbstractIncomingMessage, headers: dict, delay_ms: int | None
     ) -> None:
         await self._publisher.publish(
-            "", queue, message.body, message_id=message.message_id or "", headers=headers,
-            expiration_ms=delay_ms, correlation_id=message.correlation_id,
+            "",
+            queue,
+            message.body,
+            message_id=message.message_id or "",
+            headers=headers,
+            expiration_ms=delay_ms,
+            correlation_id=message.correlation_id,
         )

@@ -27,7 +27,12 @@ async def insert(pool, event, routing_key: str, age_s: float = 60) -> None:
     await pool.execute(
         "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at)"
         " VALUES ($1, $2, $3, $4, $5, now() - make_interval(secs => $6))",
-        event.event_id, event.order_id, EXCHANGE, routing_key, encode(event), age_s,
+        event.event_id,
+        event.order_id,
+        EXCHANGE,
+        routing_key,
+        encode(event),
+        age_s,
     )
 
 
@@ -73,14 +78,20 @@ async def test_a_refused_row_holds_back_nothing_and_duplicates_nothing(batch_siz
     refused = await row_of(pool, middle)
     assert refused["sent_at"] is None and refused["attempts"] == 1
     assert f"{EXCHANGE}/{NOBODY}" in refused["last_error"]
-    assert refused["next_attempt_at"] > await pool.fetchval("SELECT clock_timestamp() + interval '25 seconds'")
+    assert refused["next_attempt_at"] > await pool.fetchval(
+        "SELECT clock_timestamp() + interval '25 seconds'"
+    )
     assert failures == []  # a refusal is the row's, not a failure of the relay
 
 
-async def test_a_refused_row_waits_longer_each_time_up_to_the_cap_and_goes_once_routable(pool, broker, publisher):
+async def test_a_refused_row_waits_longer_each_time_up_to_the_cap_and_goes_once_routable(
+    pool, broker, publisher
+):
     event = event_of(RESERVED)
     await insert(pool, event, NOBODY)
-    r = OutboxRelay(pool, publisher, "shipping", batch_size=50, claim_after_s=5, retry_base_s=10, retry_max_s=40)
+    r = OutboxRelay(
+        pool, publisher, "shipping", batch_size=50, claim_after_s=5, retry_base_s=10, retry_max_s=40
+    )
     for attempt, wait_s in enumerate([10, 20, 40, 40], start=1):
         before = await pool.fetchval("SELECT clock_timestamp()")
         assert await r.publish_batch() == 1
@@ -88,7 +99,10 @@ async def test_a_refused_row_waits_longer_each_time_up_to_the_cap_and_goes_once_
         row = await row_of(pool, event)
         assert row["attempts"] == attempt and row["sent_at"] is None
         wait = timedelta(seconds=wait_s)
-        assert before + wait <= row["next_attempt_at"] <= after + wait, (attempt, row["next_attempt_at"] - before)
+        assert before + wait <= row["next_attempt_at"] <= after + wait, (
+            attempt,
+            row["next_attempt_at"] - before,
+        )
         assert await r.publish_batch() == 0  # not claimed again before its time
         await make_due(pool, event)
 

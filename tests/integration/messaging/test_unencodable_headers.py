@@ -39,7 +39,11 @@ class RawLongstr(str):
 
 
 BAD = b"\xff\xfe not UTF-8 \xc3"
-RAW_HEADERS = {"x-trace": RawLongstr(BAD), "x-nested": {"inner": RawLongstr(b"\xc3(")}, "x-list": [RawLongstr(b"\x80")]}
+RAW_HEADERS = {
+    "x-trace": RawLongstr(BAD),
+    "x-nested": {"inner": RawLongstr(b"\xc3(")},
+    "x-list": [RawLongstr(b"\x80")],
+}
 AS_DECODED = {"x-trace": BAD, "x-nested": {"inner": b"\xc3("}, "x-list": [b"\x80"]}
 
 
@@ -68,8 +72,10 @@ async def publish_raw(publisher, body: bytes, message_id: str) -> None:
 
 async def dead_letter_or(broker, too_many) -> list:
     """Wait until the DLQ holds a message, or `too_many()` says the consumer is looping; take the DLQ."""
+
     async def settled() -> bool:
         return too_many() or await depth(broker, DLQ) >= 1
+
     await eventually(settled, 20, 0.05, "a dead letter")
     return await take_all(broker, DLQ)
 
@@ -85,7 +91,10 @@ async def test_such_a_header_arrives_as_bytes(broker, publisher):
 
 
 async def test_a_failing_handler_retries_then_dead_letters_it_with_its_body_and_headers(
-    start_consumer, broker, publisher, recorder,
+    start_consumer,
+    broker,
+    publisher,
+    recorder,
 ):
     await start_consumer(max_attempts=MAX_ATTEMPTS)
     event = event_of(RESERVED)
@@ -115,7 +124,9 @@ async def test_a_permanent_error_dead_letters_it_after_one_run(start_consumer, b
     assert bytes(message.headers["x-trace"]) == BAD
 
 
-UNKNOWN_TYPE = json.dumps({**json.loads(encode(event_of(RESERVED))), "event_type": "inventory.teleported"}).encode()
+UNKNOWN_TYPE = json.dumps(
+    {**json.loads(encode(event_of(RESERVED))), "event_type": "inventory.teleported"}
+).encode()
 
 
 @pytest.mark.parametrize("body", [b"\x00 not json", UNKNOWN_TYPE], ids=["not json", "unknown event type"])
@@ -131,7 +142,9 @@ async def test_a_malformed_message_goes_to_the_dlq_at_once(body, start_consumer,
 
 
 async def test_a_dlq_copy_the_broker_does_not_take_is_retried_no_faster_than_the_requeue_delay(
-    start_consumer, broker, publisher,
+    start_consumer,
+    broker,
+    publisher,
 ):
     """The DLQ publish fails twice: the message goes back to its queue each time, but only after the
     delay, so it is delivered three times in all (not thousands), then dead-lettered once."""
@@ -146,7 +159,10 @@ async def test_a_dlq_copy_the_broker_does_not_take_is_retried_no_faster_than_the
 
 
 async def test_a_copy_that_cannot_be_sent_at_all_is_dead_lettered_bare_as_permanent(
-    start_consumer, broker, publisher, recorder,
+    start_consumer,
+    broker,
+    publisher,
+    recorder,
 ):
     """Should a copy still fail before the broker sees it (as the headers once did), retrying cannot help:
     the message goes to the DLQ with our headers only, after one handler run."""
@@ -159,4 +175,7 @@ async def test_a_copy_that_cannot_be_sent_at_all_is_dead_lettered_bare_as_perman
     assert recorder.attempts(event.event_id) == 1 and message.body == encode(event)
     h = message.headers
     assert h["x-error-reason"] == "permanent" and "x-trace" not in h
-    assert h["x-error"] == "cannot be republished (TypeError: x-trace error: Unknown type); RuntimeError: carrier down"
+    assert (
+        h["x-error"]
+        == "cannot be republished (TypeError: x-trace error: Unknown type); RuntimeError: carrier down"
+    )
