@@ -15,7 +15,7 @@ commit, retry, DLQ.
   `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a PermanentError or a message that
   does not parse, it goes to `<queue>.dlq` with the error attached;
 - every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost; its
-  headers are made encodable first (headers.py), a copy that still cannot be encoded is dead-lettered
+  headers are made encodable first (republish.py, headers.py), a copy that still cannot be encoded is dead-lettered
   bare as permanent, and a republish the broker does not confirm gives the message back only after
   `requeue_delay_s`: no failure on this path can redeliver a message in a tight loop;
 - a committed batch is acked with one multiple-ack once every delivery before it on the channel is
