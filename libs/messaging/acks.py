@@ -36,9 +36,10 @@ class AckWindow:
         self._sending = asyncio.Lock()
 
     def opened(self, message: AbstractIncomingMessage) -> None:
-        """A delivery arrived; it holds back the acks of later ones until it is settled."""
+        """A delivery arrived; it holds back the acks of later ones until it is settled. (A message without
+        a delivery tag came from no basic.deliver: nothing to ack, so it is not tracked.)"""
         channel = _channel(message)
-        if channel is not None:
+        if channel is not None and message.delivery_tag is not None:
             self._windows.setdefault(channel, OrderedDict())[message.delivery_tag] = (_OPEN, message)
 
     async def commit(self, messages: list[AbstractIncomingMessage]) -> None:
@@ -55,15 +56,21 @@ class AckWindow:
         if channel is not None:
             await self._flush(channel)
 
-    async def abandon(self, messages: list[AbstractIncomingMessage]) -> None:
-        """Something unexpected left these unsettled: give the ones still open back to the broker, so that
-        they are redelivered and do not hold back the acks of the deliveries after them."""
+    async def abandon(self, messages: list[AbstractIncomingMessage], delay_s: float = 0.0) -> None:
+        """Something left these unsettled: give the ones still open back to the broker, `delay_s` from now,
+        so that they are redelivered and do not hold back the acks of the deliveries after them."""
+        if delay_s > 0 and any(self._is_open(m) for m in messages):
+            await asyncio.sleep(delay_s)
         for m in messages:
-            _, window = self._window_of(m)
-            if window is not None and window.get(m.delivery_tag, (None, m))[0] == _OPEN:
+            if self._is_open(m):  # never twice: a second nack of a tag makes the broker close the channel
                 with contextlib.suppress(Exception):
                     await m.nack(requeue=True)
                 await self.settled(m)
+
+    def _is_open(self, message: AbstractIncomingMessage) -> bool:
+        _, window = self._window_of(message)
+        entry = window.get(message.delivery_tag) if window is not None and message.delivery_tag is not None else None
+        return entry is not None and entry[0] == _OPEN
 
     def _window_of(self, message: AbstractIncomingMessage) -> tuple[object | None, Window | None]:
         channel = _channel(message)
@@ -71,9 +78,10 @@ class AckWindow:
 
     def _mark(self, message: AbstractIncomingMessage, state: int) -> object | None:
         channel, window = self._window_of(message)
-        if window is None or message.delivery_tag not in window:
+        tag = message.delivery_tag
+        if window is None or tag is None or tag not in window:
             return None
-        window[message.delivery_tag] = (state, message)
+        window[tag] = (state, message)
         return channel
 
     async def _flush(self, channel: object) -> None:

@@ -14,7 +14,10 @@ commit, retry, DLQ.
 - a failing message is retried with backoff through `<queue>.retry`, its attempts counted in our own
   `x-attempt` header; after MAX_DELIVERY_ATTEMPTS, or at once for a PermanentError or a message that
   does not parse, it goes to `<queue>.dlq` with the error attached;
-- every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost;
+- every republish (retry, DLQ) is confirmed before the original is acked, so nothing is lost; its
+  headers are made encodable first (republish.py, headers.py), a copy that still cannot be encoded is dead-lettered
+  bare as permanent, and a republish the broker does not confirm gives the message back only after
+  `requeue_delay_s`: no failure on this path can redeliver a message in a tight loop;
 - a committed batch is acked with one multiple-ack once every delivery before it on the channel is
   settled (acks.py), never before its commit.
 """
@@ -26,12 +29,11 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from uuid import UUID
 
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 
 from events import Event, InvalidEvent, decode
 from messaging import inbox
@@ -40,6 +42,7 @@ from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
 from messaging.outbox import OnCommit
 from messaging.publisher import Publisher
+from messaging.republish import ATTEMPT_HEADER, UNAVAILABLE_HEADER, Republisher
 from messaging.topology import Binding, bindings_of, declare_queue
 from messaging.unit_of_work import UnitOfWork
 from runtime import metrics
@@ -48,19 +51,21 @@ from runtime.faults import fault_point
 from runtime.logs import log_context
 
 log = logging.getLogger(__name__)
-ATTEMPT_HEADER = "x-attempt"
 # the database being away is not the message's fault: such a failure is retried without using up an
 # attempt, waiting longer each time up to a cap, for at least half an hour before the message is given up
-UNAVAILABLE_HEADER = "x-unavailable"
-MAX_UNAVAILABLE_DELAY_MS = 5_000
 MAX_UNAVAILABLE_RETRIES = 400
+# a message whose retry or DLQ copy the broker did not take goes back to its queue this long after, not
+# at once: an immediate requeue is redelivered at once, thousands of times a second, each time a handler
+# transaction; waiting bounds that to one delivery per delay (and lets a passing trouble pass)
+REQUEUE_DELAY_S = 1.0
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:
     """Our attempt header; a missing or broken one (a foreign publisher, a manual replay) counts as 1."""
+    value = (message.headers or {}).get(ATTEMPT_HEADER, 1)
     try:
-        return max(1, int((message.headers or {}).get(ATTEMPT_HEADER, 1)))
-    except (TypeError, ValueError):
+        return max(1, int(value)) if isinstance(value, int | str) else 1
+    except ValueError:
         return 1
 
 
@@ -90,6 +95,7 @@ class Consumer:
         service: str, handle: BatchHandler | Mapping[str, Handler], *, prefetch: int, max_attempts: int,
         retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
         on_commit: OnCommit | None = None, workers: int = 2, batch_size: int = 50,
+        requeue_delay_s: float = REQUEUE_DELAY_S,
     ) -> None:
         """`handle` applies a batch of events (what the services give), or is one handler per event type,
         which must be exactly the service's subscriptions, applied one by one."""
@@ -103,13 +109,15 @@ class Consumer:
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
-        self._consumers: list[tuple[object, str]] = []
+        self._requeue_delay_s = requeue_delay_s
+        self._consumers: list[tuple[AbstractQueue, str]] = []
         # each worker holds at most one pooled connection, so deliveries never starve the HTTP requests
         # and the outbox relay that share the pool
         self._workers, self._batch_size = max(1, workers), max(1, batch_size)
         self._tasks: list[asyncio.Task] = []
         self._pending: deque[Delivery] = deque()
         self._acks = AckWindow()
+        self._out = Republisher(publisher, self._acks, service, retry_base_delay_ms)
         self._arrived = asyncio.Event()
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -155,10 +163,10 @@ class Consumer:
         except InvalidEvent as exc:
             self._track(1)
             try:
-                await self._dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
-            except Exception:  # the channel died under us: the broker redelivers
-                log.exception("message left unacked; the broker will redeliver it", extra={"queue": b.queue})
-                await self._acks.abandon([message])
+                await self._out.dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
+            except Exception:  # the broker did not take the copy: the message goes back, later
+                log.exception("message not dead-lettered; it goes back to its queue", extra={"queue": b.queue})
+                await self._acks.abandon([message], self._requeue_delay_s)
             finally:
                 self._track(-1)
             return
@@ -176,7 +184,7 @@ class Consumer:
                 await self._run(batch)
             except Exception:  # the channel died under us: the broker redelivers, the inbox dedups
                 log.exception("messages left unacked; the broker will redeliver them", extra={"size": len(batch)})
-                await self._acks.abandon([d.message for d in batch])
+                await self._acks.abandon([d.message for d in batch], self._requeue_delay_s)
             finally:
                 self._track(-len(batch))
 
@@ -211,9 +219,10 @@ class Consumer:
             for d in failed:
                 try:
                     await self._failed(d, error)
-                except Exception:  # nacked for redelivery (or the channel died): the rest still goes on
+                except Exception:  # it goes back to its queue, later; the rest still goes on
                     log.exception("retry not published; the message goes back to its queue",
                                   extra={"queue": d.binding.queue})
+                    await self._acks.abandon([d.message], self._requeue_delay_s)
             if rest:
                 await self._run(rest)
             return
@@ -224,7 +233,7 @@ class Consumer:
                 await self._run([d])
             except Exception:
                 log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
-                await self._acks.abandon([d.message])
+                await self._acks.abandon([d.message], self._requeue_delay_s)
 
     async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
         """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
@@ -255,59 +264,11 @@ class Consumer:
         with log_context(d.event.order_id, d.event.event_id):
             if isinstance(exc, DB_UNAVAILABLE) and waits < MAX_UNAVAILABLE_RETRIES:
                 log.warning("database unavailable, retrying later", extra={"queue": b.queue, "error": error})
-                await self._retry(b, message, attempt, unavailable=waits + 1)
+                await self._out.retry(b, message, attempt, unavailable=waits + 1, error=error)
             elif isinstance(exc, PermanentError) or attempt >= self._max_attempts:
                 reason = "permanent" if isinstance(exc, PermanentError) else "attempts_exhausted"
                 log.error("dead-lettering event", extra={"queue": b.queue, "error": error})
-                await self._dead_letter(b, message, error, attempt, reason)
+                await self._out.dead_letter(b, message, error, attempt, reason)
             else:
                 log.warning("handler failed, retrying", extra={"queue": b.queue, "error": error})
-                await self._retry(b, message, attempt)
-
-    async def _retry(
-        self, b: Binding, message: AbstractIncomingMessage, attempt: int, unavailable: int | None = None
-    ) -> None:
-        if unavailable is None:
-            delay_ms = self._retry_base_delay_ms * 4 ** (attempt - 1)
-            headers = {**(message.headers or {}), ATTEMPT_HEADER: attempt + 1}
-        else:  # the same attempt again, later
-            delay_ms = min(self._retry_base_delay_ms * 2 ** min(unavailable - 1, 16), MAX_UNAVAILABLE_DELAY_MS)
-            headers = {**(message.headers or {}), UNAVAILABLE_HEADER: unavailable}
-        await self._republish(b.retry_queue, message, headers, delay_ms)
-        metrics.EVENTS_RETRIED.labels(b.queue).inc()
-        metrics.EVENTS_CONSUMED.labels(b.queue, "retried").inc()
-
-    async def _dead_letter(
-        self, b: Binding, message: AbstractIncomingMessage, error: str, attempt: int, reason: str
-    ) -> None:
-        headers = {
-            **(message.headers or {}),
-            "x-error": error[:4000],
-            "x-error-reason": reason,
-            "x-attempts": attempt,
-            "x-service": self._service,
-            "x-queue": b.queue,
-            "x-original-exchange": b.exchange,
-            "x-original-routing-key": b.event_type,
-            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
-        }
-        await self._republish(b.dlq, message, headers, None)
-        metrics.EVENTS_DEAD_LETTERED.labels(b.queue, reason).inc()
-        metrics.EVENTS_CONSUMED.labels(b.queue, "dead_lettered").inc()
-
-    async def _republish(
-        self, queue: str, message: AbstractIncomingMessage, headers: dict, delay_ms: int | None
-    ) -> None:
-        """Confirmed publish of a copy first, ack of the original second: a crash duplicates, never loses."""
-        try:
-            await self._publisher.publish(
-                "", queue, message.body, message_id=message.message_id or "", headers=headers,
-                expiration_ms=delay_ms, correlation_id=message.correlation_id,
-            )
-        except Exception:
-            with contextlib.suppress(Exception):
-                await message.nack(requeue=True)
-                await self._acks.settled(message)
-            raise
-        await message.ack()
-        await self._acks.settled(message)
+                await self._out.retry(b, message, attempt, error=error)

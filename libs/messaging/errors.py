@@ -1,4 +1,4 @@
-"""Errors a handler may raise. Business outcomes are events, never exceptions."""
+"""Errors a handler may raise, and the publisher's. Business outcomes are events, never exceptions."""
 
 
 class PermanentError(Exception):
@@ -7,3 +7,8 @@ class PermanentError(Exception):
 
 class PublishError(Exception):
     """The broker did not confirm a publish: it was unroutable, nacked or timed out."""
+
+
+class Refused(PublishError):
+    """The broker answered and refused this message (unroutable, nacked, no such exchange): the message's
+    own problem, unlike a timeout or a lost connection, which every message would meet alike."""

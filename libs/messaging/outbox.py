@@ -10,6 +10,10 @@ Two ways out, one relay:
 - polled: rows that were not handed over or not published (the writer crashed, the broker was away)
   are claimed by any replica's relay once they are `claim_after_s` old, with FOR UPDATE SKIP LOCKED so
   several replicas share the work. The age keeps a poller off rows their writer is publishing now.
+
+A row the broker refuses (unroutable, nacked) holds back nothing: the others of its batch are marked
+sent all the same, and it waits for its next attempt, later each time (messaging.refused). Any other
+failure (a timeout, the connection) is the broker's, not the row's: the relay backs off as a whole.
 """
 
 import asyncio
@@ -23,7 +27,8 @@ from uuid import UUID
 import asyncpg
 
 from events import Event, encode, exchange_name
-from messaging import literals
+from messaging import literals, refused
+from messaging.errors import Refused
 from messaging.publisher import Publisher
 from runtime import metrics
 from runtime.faults import fault_point
@@ -95,10 +100,23 @@ def _mark(event_ids: list[UUID]) -> str:
     return f"SET LOCAL synchronous_commit = off; UPDATE outbox SET sent_at = now() WHERE event_id IN ({ids})"
 
 
+# the poller's claim, in two parts with an index each: refused rows whose next attempt is due, and rows
+# never refused that are old enough (oldest first); a row waiting for its next attempt is in neither
+_CLAIM = (
+    "WITH due AS (SELECT event_id, order_id, exchange, routing_key, body FROM outbox"
+    " WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+    " fresh AS (SELECT event_id, order_id, exchange, routing_key, body FROM outbox"
+    " WHERE sent_at IS NULL AND next_attempt_at IS NULL AND created_at <= clock_timestamp() - make_interval(secs => $2)"
+    " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+    " SELECT * FROM due UNION ALL SELECT * FROM fresh"
+)
+
+
 class OutboxRelay:
     def __init__(
         self, pool: asyncpg.Pool, publisher: Publisher, service: str, batch_size: int = 200,
         poll_interval_s: float = 1.0, retention_s: float = 3600, claim_after_s: float = 5.0,
+        retry_base_s: float = 1.0, retry_max_s: float = 300.0,
     ) -> None:
         self._pool = pool
         self._publisher = publisher
@@ -107,6 +125,8 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._retention_s = retention_s
         self._claim_after_s = claim_after_s
+        self._retry_base_s, self._retry_max_s = retry_base_s, retry_max_s
+        self._failing = True  # refused rows may be waiting (left by an earlier run): watch the gauges
         self._handed: list[Row] = []
         self._unmarked: list[UUID] = []  # published from memory, not yet marked sent
         self._mark_due = 0.0
@@ -118,9 +138,15 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_handed(self) -> int:
-        """Publish what was handed over (marked sent by `mark_sent`); what fails is left to the poller."""
+        """Publish what was handed over (marked sent by `mark_sent`); what the broker refuses waits for its
+        next attempt, what fails otherwise is left to the poller."""
         rows, self._handed = self._handed, []
-        return await self._publish(rows, None) if rows else 0
+        if not rows:
+            return 0
+        sent, failure = await self._publish(rows, None)
+        if failure is not None:
+            raise failure
+        return sent
 
     async def mark_sent(self) -> None:
         """Mark what `publish_handed` published, in one write; kept for the next try if it fails."""
@@ -135,22 +161,20 @@ class OutboxRelay:
 
     async def publish_batch(self, claim_after_s: float | None = None) -> int:
         """Claim, publish and mark one batch of rows nobody published (at least `claim_after_s` old,
-        default the relay's); returns how many rows were claimed."""
+        default the relay's) and of refused rows due again; returns how many rows were claimed."""
         age = self._claim_after_s if claim_after_s is None else claim_after_s
+        failure = None
         async with self._pool.acquire() as conn, conn.transaction():
-            claimed = await conn.fetch(
-                "SELECT event_id, order_id, exchange, routing_key, body FROM outbox"
-                " WHERE sent_at IS NULL AND created_at <= clock_timestamp() - make_interval(secs => $2)"
-                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                self._batch_size, age,
-            )
+            claimed = await conn.fetch(_CLAIM, self._batch_size, age)
             if claimed:
-                await self._publish([Row(*r) for r in claimed], conn)
+                _, failure = await self._publish([Row(*r) for r in claimed], conn)
+        if failure is not None:  # raised after the commit, which keeps the marks of the rows that went
+            raise failure
         return len(claimed)
 
-    async def _publish(self, rows: list[Row], conn: asyncpg.Connection | None) -> int:
-        """Publish with confirms, then mark sent what the broker confirmed (on `conn`, or on its own);
-        raises the first failure after marking the others."""
+    async def _publish(self, rows: list[Row], conn: asyncpg.Connection | None) -> tuple[int, BaseException | None]:
+        """Publish with confirms, then mark sent what the broker confirmed (on `conn`, or on its own) and
+        postpone what it refused; returns how many were sent and the first other failure, if any."""
         results = await asyncio.gather(*(
             self._publisher.publish(
                 r.exchange, r.routing_key, r.body, message_id=str(r.event_id), correlation_id=str(r.order_id),
@@ -165,16 +189,25 @@ class OutboxRelay:
                 self._mark_due = time.monotonic() + MARK_DELAY_S
             self._unmarked.extend(sent)
         metrics.OUTBOX_RELAYED.inc(len(sent))
-        failed = [result for result in results if result is not None]
-        if failed:  # one bad row must not hold back the others: they are sent, it waits for a retry
-            raise failed[0]
-        return len(sent)
+        refusals = [(r.event_id, result) for r, result in zip(rows, results, strict=True) if isinstance(result, Refused)]
+        if refusals:
+            await refused.postpone(conn or self._pool, refusals, self._retry_base_s, self._retry_max_s)
+            self._failing = True
+        failed = [result for result in results if result is not None and not isinstance(result, Refused)]
+        return len(sent), failed[0] if failed else None
+
+    async def poll(self) -> None:
+        """Claim batches until one is not full; then, while refused rows wait (or may), set their gauges."""
+        while await self.publish_batch() >= self._batch_size:
+            pass
+        if self._failing:  # one query per poll while there are some, none otherwise
+            self._failing = await refused.observe(self._pool) > 0
 
     async def flush(self) -> None:
         """Everything unsent, however young (at shutdown, and in tests)."""
         await self.publish_handed()
         await self.mark_sent()
-        while await self.publish_batch(claim_after_s=0) == self._batch_size:
+        while await self.publish_batch(claim_after_s=0) >= self._batch_size:
             pass
 
     async def prune(self) -> None:
@@ -185,7 +218,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = 0.1
-        polled = rounds = 0
+        polled, rounds = 0.0, 0
         while True:
             wait = self._poll_interval_s
             if self._unmarked:
@@ -198,8 +231,7 @@ class OutboxRelay:
                 if self._unmarked and time.monotonic() >= self._mark_due:
                     await self.mark_sent()
                 if time.monotonic() - polled >= self._poll_interval_s:
-                    while await self.publish_batch() == self._batch_size:
-                        pass
+                    await self.poll()
                     polled = time.monotonic()
                     rounds += 1
                     if rounds % 600 == 0:

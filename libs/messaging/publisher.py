@@ -6,10 +6,10 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
-from aiormq.exceptions import DeliveryError
+from aiormq.exceptions import ChannelNotFoundEntity, DeliveryError
 from pamqp.commands import Basic
 
-from messaging.errors import PublishError
+from messaging.errors import PublishError, Refused
 from runtime import metrics
 
 
@@ -57,14 +57,17 @@ class Publisher:
             expiration=expiration_ms / 1000 if expiration_ms is not None else None,
         )
         try:
-            target = await self._exchange(exchange)
+            try:
+                target = await self._exchange(exchange)
+            except ChannelNotFoundEntity as exc:  # this message's exchange, not a channel closed under others
+                raise Refused(f"no such exchange {exchange!r}: {exc}") from exc
             confirmation = await target.publish(
                 message, routing_key=routing_key, mandatory=True, timeout=self._timeout_s
             )
         except DeliveryError as exc:
-            raise PublishError(f"unroutable or nacked: {exchange}/{routing_key}: {exc}") from exc
+            raise Refused(f"unroutable or nacked: {exchange}/{routing_key}: {exc}") from exc
         except (TimeoutError, aio_pika.exceptions.AMQPError, RuntimeError, OSError) as exc:
             raise PublishError(f"publish to {exchange}/{routing_key} failed: {exc!r}") from exc
         if confirmation is not None and not isinstance(confirmation, Basic.Ack):
-            raise PublishError(f"broker did not ack {exchange}/{routing_key}: {confirmation!r}")
+            raise Refused(f"broker did not ack {exchange}/{routing_key}: {confirmation!r}")
         metrics.EVENTS_PUBLISHED.labels(exchange or "(default)", routing_key if exchange else "direct").inc()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractQueue
+from pamqp.common import FieldTable
 
 from events import CONSUMERS, SERVICES, dlq_name, exchange_name, producer_of, queue_name, retry_queue_name
 
@@ -52,7 +53,7 @@ async def declare_topology(channel: AbstractChannel, queue_type: str = "classic"
         name: await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
         for name in (exchange_name(s) for s in SERVICES)
     }
-    kind = {"x-queue-type": queue_type}
+    kind: FieldTable = {"x-queue-type": queue_type}
     for b in BINDINGS:
         queue = await declare_queue(channel, b, queue_type)
         await queue.bind(exchanges[b.exchange], routing_key=b.event_type)

@@ -1,6 +1,6 @@
 """Prometheus metrics, defined once for all services."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter(
     "saga_events_consumed_total", "Messages taken from a queue, by outcome", ["queue", "outcome"]
@@ -22,6 +22,12 @@ BATCH_SIZE = Histogram(
 )
 OUTBOX_RELAYED = Counter("saga_outbox_relayed_total", "Outbox rows published and marked sent")
 OUTBOX_ERRORS = Counter("saga_outbox_errors_total", "Relay batches that failed and will be retried")
+OUTBOX_FAILING = Gauge(
+    "saga_outbox_failing_rows", "Outbox rows the broker refused, unsent, waiting for their next attempt"
+)
+OUTBOX_OLDEST_FAILING = Gauge(
+    "saga_outbox_oldest_failing_age_seconds", "Age of the oldest refused outbox row still unsent (0: none)"
+)
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_SECONDS = Histogram(
     "http_request_seconds", "HTTP request time", ["method", "route"],

@@ -64,6 +64,11 @@ class ServiceSettings(BaseSettings):
         1.0, description="how often the relay's poller looks for outbox rows left unsent")
     outbox_claim_after_s: float = Field(5.0, description=(
         "age at which any replica's relay publishes a row its writer left unsent (a crash, the broker away)"))
+    outbox_retry_base_s: float = Field(1.0, gt=0, description=(
+        "wait before the second attempt of an outbox row the broker refused (unroutable, nacked); it doubles"
+        " with each refusal, up to `OUTBOX_RETRY_MAX_S`, and the row is never dropped"))
+    outbox_retry_max_s: float = Field(
+        300.0, gt=0, description="longest wait between two attempts of an outbox row the broker keeps refusing")
     outbox_retention: Duration = Field(timedelta(hours=1), description="how long sent outbox rows are kept")
     # PostgreSQL
     db_pool_min_size: int = Field(2, description="connections the PostgreSQL pool keeps open")

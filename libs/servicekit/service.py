@@ -82,6 +82,7 @@ async def _relay(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncItera
     app[RELAY] = OutboxRelay(
         app[POOL], app[PUBLISHER], spec.name, s.outbox_batch_size,
         s.outbox_poll_interval_s, s.outbox_retention.total_seconds(), s.outbox_claim_after_s,
+        retry_base_s=s.outbox_retry_base_s, retry_max_s=s.outbox_retry_max_s,
     )
     async with background(app[RELAY].run(), "outbox-relay"):
         yield

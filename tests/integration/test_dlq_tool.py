@@ -27,6 +27,7 @@ from messaging import dlq
 from messaging.consumer import Consumer
 from messaging.dlq.cli import run
 from messaging.errors import PublishError
+from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from messaging.topology import declare_topology
@@ -56,6 +57,8 @@ class FlakyHandler:
 @dataclass
 class World:
     url: str
+    db_url: str
+    pool: asyncpg.Pool
     connection: aio_pika.abc.AbstractRobustConnection
     publisher: Publisher
     consumer: Consumer
@@ -102,7 +105,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             queue_type="classic",
         )
         await consumer.start()
-        yield World(url, connection, publisher, consumer, handler)
+        yield World(url, db_url, pool, connection, publisher, consumer, handler)
         await consumer.stop(5)
     finally:
         await connection.close()
@@ -232,3 +235,48 @@ async def test_command_line_lists_as_json_lines(world: World) -> None:
     listed = json.loads(line)
     assert (listed["dlq"], listed["order_id"], listed["attempts"]) == (DLQ, str(event.order_id), MAX_ATTEMPTS)
     assert await run(["--url", world.url, "list", "no.such-queue"]) == 2
+
+
+async def _outbox_row(world: World, routing_key: str, age_s: float, sent: bool = False) -> Event:
+    event = OrderCreated.new(uuid4(), OrderCreatedPayload(
+        customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
+        items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
+    ))
+    await world.pool.execute(
+        "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at, sent_at)"
+        " VALUES ($1, $2, 'order.exchange', $3, $4, now() - make_interval(secs => $5), CASE WHEN $6 THEN now() END)",
+        event.event_id, event.order_id, routing_key, event.model_dump_json().encode(), age_s, sent,
+    )
+    return event
+
+
+async def test_outbox_lists_unsent_rows_with_attempts_age_next_attempt_and_error(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stuck = await _outbox_row(world, "order.nobody-listens", age_s=90)  # no queue bound: refused
+    young = await _outbox_row(world, "order.created", age_s=0)  # its writer is publishing it now
+    await _outbox_row(world, "order.created", age_s=90, sent=True)
+    relay = OutboxRelay(world.pool, world.publisher, "order", claim_after_s=5, retry_base_s=30)
+    assert await relay.publish_batch() == 1  # the stuck one, refused: it waits 30 s for its next attempt
+
+    assert await run(["outbox", "--database-url", world.db_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "2 unsent outbox row(s), 1 refused by the broker"
+    [line] = [x for x in out if str(stuck.event_id) in x]
+    age, tries, next_attempt, event_type, event_id, *error = line.split()
+    assert (tries, event_type, event_id) == ("1", "order.nobody-listens", str(stuck.event_id))
+    assert 85 <= float(age.rstrip("s")) < 150 and 20 <= float(next_attempt.rstrip("s")) <= 30
+    assert "unroutable or nacked: order.exchange/order.nobody-listens" in " ".join(error)
+    assert any(str(young.event_id) in x for x in out)
+
+    monkeypatch.setenv("DATABASE_URL", world.db_url)  # as the service reads it
+    assert await run(["outbox", "--refused", "--json"]) == 0
+    [listed] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (listed["event_id"], listed["order_id"], listed["event_type"], listed["attempts"]) == (
+        str(stuck.event_id), str(stuck.order_id), "order.nobody-listens", 1)
+    assert 20 <= listed["next_attempt_in_s"] <= 30 and listed["next_attempt_at"] is not None
+    assert listed["age_s"] >= 85 and "unroutable or nacked" in listed["last_error"]
+
+    monkeypatch.delenv("DATABASE_URL")
+    assert await run(["outbox"]) == 2
+    assert "--database-url or DATABASE_URL" in capsys.readouterr().err

@@ -5,6 +5,8 @@
   replay QUEUE (--id ID | --all)    back to the queue that gave up on it (--to-exchange: to the
                                     original exchange and routing key, i.e. to every bound queue)
   purge QUEUE [--id ID] [--yes]     drop messages, after typing the queue name to confirm
+  outbox [--refused] [--json]       a service's unsent outbox rows (its DATABASE_URL): event, attempts,
+                                    age, next attempt and the broker's last refusal
 
 QUEUE is a consumer queue (`payment.order-created`) or its DLQ (`payment.order-created.dlq`).
 """
@@ -15,10 +17,12 @@ import os
 import sys
 
 import aio_pika
+import asyncpg
 import orjson
 
 from messaging.dlq import operations
 from messaging.dlq.letters import DeadLetter, dlq_of, known_dlqs
+from messaging.dlq.outbox import Unsent, unsent
 from messaging.errors import PublishError
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -47,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     pg.add_argument("queue", metavar="QUEUE")
     pg.add_argument("--id", dest="message_id")
     pg.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    ob = sub.add_parser("outbox", help="a service's unsent outbox rows, and why the broker refused them")
+    ob.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                    help="the service's database (DATABASE_URL, as the service reads it)")
+    ob.add_argument("--refused", action="store_true", help="only rows the broker refused")
+    ob.add_argument("--json", action="store_true", help="one JSON document per row")
+    ob.add_argument("--limit", type=int, default=1000, help="at most this many rows, oldest first")
     return p
 
 
@@ -112,13 +122,42 @@ async def _purge(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace
     return 0
 
 
-COMMANDS = {"list": _list, "show": _show, "replay": _replay, "purge": _purge}
+def _unsent_row(row: Unsent) -> str:
+    nxt = "-" if row.next_attempt_in_s is None else "due" if row.next_attempt_in_s <= 0 else f"{row.next_attempt_in_s:.0f}s"
+    error = (row.last_error or "").replace("\n", " ")
+    return (f"  {row.age_s:>7.0f}s  {row.attempts:>3}  {nxt:>7}  {row.event_type:<22}  {row.event_id!s:<36}"
+            f"  {error[:100]}")
+
+
+async def _outbox(args: argparse.Namespace) -> int:
+    if not args.database_url:
+        raise ValueError("outbox needs the service's database: --database-url or DATABASE_URL")
+    conn = await asyncpg.connect(args.database_url, timeout=10)
+    try:
+        rows = await unsent(conn, args.limit, args.refused)
+    finally:
+        await conn.close()
+    if args.json:
+        for row in rows:
+            _print_json(row.summary())
+        return 0
+    if rows:
+        print(f"  {'AGE':>8}  {'TRY':>3}  {'NEXT':>7}  {'EVENT_TYPE':<22}  {'EVENT_ID':<36}  LAST_ERROR")
+        print("\n".join(_unsent_row(row) for row in rows))
+    refused = sum(1 for row in rows if row.next_attempt_at is not None)
+    print(f"{len(rows)} unsent outbox row(s), {refused} refused by the broker")
+    return 0
+
+
+COMMANDS = {"list": _list, "show": _show, "replay": _replay, "purge": _purge}  # over AMQP
 
 
 async def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         async with asyncio.timeout(args.timeout):
+            if args.command == "outbox":  # the database, not the broker
+                return await _outbox(args)
             conn = await aio_pika.connect(args.url, timeout=10, client_properties={"connection_name": "saga-dlq"})
             async with conn:
                 return await COMMANDS[args.command](conn, args)
@@ -128,7 +167,7 @@ async def run(argv: list[str] | None = None) -> int:
     except TimeoutError:
         print(f"saga-dlq: gave up after {args.timeout}s", file=sys.stderr)
         return 1
-    except (aio_pika.exceptions.AMQPError, PublishError, OSError) as exc:
+    except (aio_pika.exceptions.AMQPError, PublishError, OSError, asyncpg.PostgresError) as exc:
         print(f"saga-dlq: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 

@@ -37,7 +37,7 @@ def dlq_of(queue: str) -> str:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return bytes(value).decode(errors="replace") if isinstance(value, bytes | bytearray) else str(value)
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,9 @@ def _round(value: float | None) -> float | None:
 
 
 def _parse_time(value: Any) -> datetime | None:
+    text = _text(value)
     try:
-        return datetime.fromisoformat(_text(value)) if value is not None else None
+        return datetime.fromisoformat(text) if text is not None else None
     except ValueError:
         return None
 

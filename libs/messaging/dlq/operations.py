@@ -108,7 +108,7 @@ async def purge(connection: AbstractConnection, dlq: str, message_id: str | None
         async with connection.channel() as channel:
             queue = await channel.declare_queue(dlq, passive=True)
             result = await queue.purge()
-            return result.message_count if result is not None else 0
+            return (result.message_count or 0) if result is not None else 0
     async with _holding(connection, dlq, 10_000) as held:
         for message, letter in held:
             if letter.message_id == message_id:

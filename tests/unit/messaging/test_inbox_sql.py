@@ -17,12 +17,7 @@ def test_keys_go_in_event_id_order():
     assert sql.startswith("INSERT INTO idempotency_keys") and sql.endswith("ON CONFLICT DO NOTHING")
 
 
-def test_text_is_escaped_whatever_standard_conforming_strings_says():
-    assert literals.text("it's") == "E'it\\'s'"
-    assert literals.text("back\\slash") == "E'back\\\\slash'"
-
-
-def test_only_a_uuid_becomes_a_uuid_literal():
+def test_only_a_uuid_becomes_a_uuid_literal():  # text literals: test_literals.py
     assert literals.uuid(A) == "'00000000-0000-0000-0000-000000000001'::uuid"
     with pytest.raises(ValueError):
         literals.uuid("x'; DROP TABLE outbox; --")  # type: ignore[arg-type]
