@@ -67,6 +67,7 @@ async def test_backends_terminated_under_load(shared_stack, http, figures: Figur
     await _finish(stack, orders, readers, task, figures, time.monotonic(), terminated)
 
 
+@pytest.mark.requires_local_servers("PostgreSQL (pg_ctlcluster)")
 async def test_postgres_stopped_and_started_under_load(shared_stack, http, figures: Figures) -> None:
     stack = shared_stack
     product = await new_product(stack, 10)

@@ -28,22 +28,32 @@ async def test_an_order_created_whose_total_is_not_its_items_sum_is_dead_lettere
 ) -> None:
     stack = shared_stack
     product = await new_product(stack, 10)
-    forged = OrderCreated.new(uuid4(), OrderCreatedPayload(  # 20000.00 of goods, above the limit, "costing" 10.00
-        customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
-        items=[Item(product_id=product, quantity=2, unit_price=Decimal("10000.00"))],
-    ))
+    forged = OrderCreated.new(
+        uuid4(),
+        OrderCreatedPayload(  # 20000.00 of goods, above the limit, "costing" 10.00
+            customer_id=uuid4(),
+            payment_method="credit_card",
+            total_amount=Decimal("10.00"),
+            items=[Item(product_id=product, quantity=2, unit_price=Decimal("10000.00"))],
+        ),
+    )
     connection = await aio_pika.connect(stack.amqp_url, timeout=10)
     try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(exchange_name("order"))
         await exchange.publish(
-            aio_pika.Message(encode(forged), message_id=str(forged.event_id),
-                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-            routing_key=forged.event_type, mandatory=True,
+            aio_pika.Message(
+                encode(forged),
+                message_id=str(forged.event_id),
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=forged.event_type,
+            mandatory=True,
         )
 
         async def dead() -> list:
             return await dlq.list_letters(connection, DLQ)
+
         [letter] = await eventually(dead, 30, 0.1, "the forged order.created in the DLQ")
     finally:
         await connection.close()
