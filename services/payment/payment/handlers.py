@@ -4,6 +4,9 @@ A batch of events costs at most five statements whatever its size: lock its paym
 order), one gateway call charging every approved order, insert the new payments, one gateway call
 refunding every reversed one, mark those reversed. Everything is decided in memory first, one order's
 events in arrival order, so a batch ends where the same events one at a time would.
+
+The amount charged is the order's items summed (events.order_total), never the total an event claims:
+an order.created whose total_amount says otherwise goes to the DLQ with the reason, charging nothing.
 """
 
 from decimal import Decimal
