@@ -13,11 +13,11 @@ from events import Item, OrderCreated, encode, exchange_name
 from events.catalog import OrderCreatedPayload
 from messaging import dlq
 from messaging.dlq.cli import run
+from stack.wait import eventually
 from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
 from tests.support.ledgers import Money, money_of
 from tests.support.stock import new_product
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 DLQ = "payment.order-created.dlq"

@@ -24,7 +24,7 @@ from events.statuses import (
 __all__ = [
     "CANCELLED", "CONFIRMED", "INVENTORY_FAILED", "INVENTORY_RESERVED", "PAYMENT_APPROVED", "PAYMENT_FAILED",
     "PAYMENT_REVERSED", "PENDING", "RANK", "SHIPPING_FAILED", "STATUSES", "TERMINAL", "TRANSITIONS", "Outcome",
-    "apply", "keeps_tracking_code", "total",
+    "apply", "keeps_tracking_code",
 ]
 
 RANK = {

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import tests.conftest
-from tests.support import provision
 from stack.infra import Infra
+from tests.support import provision
 from tests.support.provision import CONTAINERS, LOCAL, choose, docker_answers, infra_of, local_only, missing
 
 ROOT = Path(__file__).resolve().parents[3]
