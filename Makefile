@@ -36,6 +36,8 @@ up: venv infra
 down:
 	@bash scripts/down.sh
 
+# scripts/infra.sh starts no local servers when the tests will use containers (tests/support/provision.py)
+test integration e2e test-fault: export INFRA_FOR := tests
 test: venv infra deps
 	$(VENV)/bin/pytest
 

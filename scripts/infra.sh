@@ -14,6 +14,13 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
+# `make test` (INFRA_FOR=tests) where the tests will run on throwaway containers (no TEST_* URL set and
+# a Docker engine answers: tests/support/provision.py decides) needs none of the local servers.
+if [ "${INFRA_FOR:-}" = tests ] && [ "$(python -m tests.support.provision 2>/dev/null)" = containers ]; then
+  say "the tests will start PostgreSQL, RabbitMQ and Redis in containers: no local server needed"
+  exit 0
+fi
+
 if ! pg_isready -q -h "$PGHOST"; then
   say "starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start

@@ -1,7 +1,7 @@
 """Shared fixtures: the infrastructure, an isolated stack of the four services, an API client."""
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -12,12 +12,25 @@ from stack.infra import Infra
 from stack.isolated import isolated_stack
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack
+from tests.support import provision
 from tests.support.client import Api
 
 
 @pytest.fixture(scope="session")
-def infra() -> Infra:
-    return Infra.from_env()
+def infra() -> Iterator[Infra]:
+    """The local services, or throwaway containers for the whole session (tests/support/provision.py)."""
+    with provision.provided(provision.chosen()) as found:
+        yield found
+
+
+def pytest_report_header() -> str:
+    return f"infra: {provision.chosen()} (tests/support/provision.py says which runs when)"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("requires_local_servers")
+    if marker is not None and (reason := provision.local_only(marker.args, provision.chosen())):
+        pytest.skip(reason)
 
 
 StackFactory = Callable[..., Awaitable[Stack]]
@@ -42,6 +55,8 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
 @pytest_asyncio.fixture
 async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
     """A redis-server of this test's own, free to be stopped, paused or frozen (SIGSTOP)."""
+    if reason := provision.missing("redis-server", "stops, pauses and freezes (SIGSTOP)"):
+        pytest.skip(reason)
     server = PrivateRedis(tmp_path)
     await server.start()
     yield server

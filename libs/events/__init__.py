@@ -18,6 +18,7 @@ from events.catalog import (
     ShippingFailed,
     ShippingScheduled,
     Shortage,
+    order_total,
 )
 from events.codec import InvalidEvent, decode, encode
 from events.names import (
@@ -37,5 +38,5 @@ __all__ = [
     "InventoryFailed", "InventoryReleased", "InventoryReserved", "Item", "Line", "Money",
     "OrderCreated", "PaymentApproved", "PaymentFailed", "PaymentReversed", "ShippingFailed",
     "ShippingScheduled", "Shortage", "decode", "dlq_name", "encode", "exchange_name", "producer_of",
-    "queue_name", "retry_queue_name",
+    "order_total", "queue_name", "retry_queue_name",
 ]

@@ -1,13 +1,15 @@
 """One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Literal, Self, get_args
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.names import producer_of
-from events.types import Money
+from events.types import CENT, Money
 
 
 class Strict(BaseModel):
@@ -18,6 +20,12 @@ class Item(Strict):
     product_id: UUID
     quantity: int = Field(strict=True, gt=0, le=1_000_000)
     unit_price: Money
+
+
+def order_total(items: Iterable[Item]) -> Decimal:
+    """An order's total: each item's quantity times its unit price, summed exactly in cents. The order
+    service sets `order.created`'s total_amount with it, and payment checks that total with it."""
+    return sum((item.quantity * item.unit_price for item in items), Decimal("0.00")).quantize(CENT)
 
 
 class Line(Strict):

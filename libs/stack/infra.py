@@ -1,5 +1,6 @@
 """Where the tests find PostgreSQL, RabbitMQ and Redis, and how each run gets its own copies.
 
+For the tests, tests/support/provision.py chooses between these and throwaway containers. Here the
 URLs come from the environment (TEST_PG_URL, TEST_AMQP_URL, TEST_RABBITMQ_API, TEST_REDIS_URL) and
 default to the local services. Each run gets its own RabbitMQ vhost and its own databases, so tests
 never see each other or a running `make up`.
@@ -15,6 +16,15 @@ import aiohttp
 import asyncpg
 import redis.asyncio as redis
 
+# Infra's field -> the variable that sets it, and the local service it defaults to
+LOCAL = {
+    "pg_url": ("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    "amqp_url": ("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    "rabbitmq_api": ("TEST_RABBITMQ_API", "http://guest:guest@127.0.0.1:15672"),
+    "redis_url": ("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+}
+URL_VARIABLES = tuple(variable for variable, _ in LOCAL.values())
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -25,12 +35,7 @@ class Infra:
 
     @classmethod
     def from_env(cls) -> "Infra":
-        return cls(
-            pg_url=os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-            amqp_url=os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-            rabbitmq_api=os.environ.get("TEST_RABBITMQ_API", "http://guest:guest@127.0.0.1:15672"),
-            redis_url=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        )
+        return cls(**{name: os.environ.get(variable, local) for name, (variable, local) in LOCAL.items()})
 
     def database_url(self, name: str) -> str:
         return urlunsplit(urlsplit(self.pg_url)._replace(path=f"/{name}"))

@@ -19,7 +19,7 @@ from tests.fault.orders import Orders, saga_mix
 from tests.support.checks import assert_clean
 from tests.support.stock import new_product
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.requires_local_servers("RabbitMQ (rabbitmqctl)")]
 SERVICE_CONNECTIONS = {f"{s}-service" for s in ("order", "payment", "inventory", "shipping")}
 
 

@@ -88,6 +88,7 @@ async def _consumed(http, payment: str) -> bool:
     return (applied, dup) == (1, 1)
 
 
+@pytest.mark.requires_local_servers("RabbitMQ (rabbitmqctl)")
 async def test_the_handler_deadline_is_far_below_the_brokers_consumer_timeout() -> None:
     out = (await rabbitmqctl("eval", "application:get_env(rabbit, consumer_timeout).")).strip()
     if out == "undefined":

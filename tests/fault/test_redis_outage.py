@@ -24,6 +24,7 @@ from tests.fault.figures import Figures
 from tests.fault.load import Waves
 from tests.fault.orders import Orders
 from tests.fault.readers import Readers
+from tests.support import provision
 from tests.support.checks import assert_clean
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +36,8 @@ PAUSE_MS = 6000
 
 @pytest_asyncio.fixture(scope="module")
 async def private_redis(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PrivateRedis]:
+    if reason := provision.missing("redis-server", "stops, pauses and freezes (SIGSTOP)"):
+        pytest.skip(reason)
     server = PrivateRedis(Path(tmp_path_factory.mktemp("redis")))
     await server.start()
     yield server

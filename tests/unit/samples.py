@@ -40,9 +40,14 @@ def items(quantity: int = 2, price: str = "49.90", product: UUID = PRODUCT) -> l
     return [Item(product_id=product, quantity=quantity, unit_price=Decimal(price))]
 
 
-def order_created(total: str = "99.80", order_id: UUID | None = None, quantity: int = 2) -> OrderCreated:
+def order_created(total: str = "99.80", order_id: UUID | None = None) -> OrderCreated:
+    """An order whose items add up to `total`, as the order service builds it: two units at half of it
+    (one unit when the cents do not halve)."""
+    amount = Decimal(total)
+    quantity = 2 if amount % Decimal("0.02") == 0 else 1
     return OrderCreated.new(order_id or uuid4(), OrderCreatedPayload(
-        customer_id=uuid4(), payment_method="credit_card", items=items(quantity), total_amount=Decimal(total),
+        customer_id=uuid4(), payment_method="credit_card", items=items(quantity, str(amount / quantity)),
+        total_amount=amount,
     ))
 
 

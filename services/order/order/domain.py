@@ -5,7 +5,6 @@ forward (by rank) and never out of a terminal status; anything else is recorded,
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from events.statuses import (
     CANCELLED,
@@ -25,7 +24,7 @@ from events.statuses import (
 __all__ = [
     "CANCELLED", "CONFIRMED", "INVENTORY_FAILED", "INVENTORY_RESERVED", "PAYMENT_APPROVED", "PAYMENT_FAILED",
     "PAYMENT_REVERSED", "PENDING", "RANK", "SHIPPING_FAILED", "STATUSES", "TERMINAL", "TRANSITIONS", "Outcome",
-    "apply", "keeps_tracking_code", "total",
+    "apply", "keeps_tracking_code",
 ]
 
 RANK = {
@@ -68,7 +67,3 @@ def apply(status: str, event_type: str) -> Outcome:
 def keeps_tracking_code(status: str) -> bool:
     """A shipment's tracking code belongs on any order that was not cancelled or declined."""
     return status not in (CANCELLED, PAYMENT_FAILED)
-
-
-def total(lines: list[tuple[int, Decimal]]) -> Decimal:
-    return sum((Decimal(q) * price for q, price in lines), Decimal("0.00")).quantize(Decimal("0.01"))

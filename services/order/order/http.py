@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 
 from aiohttp import web
 
-from events import OrderCreated
+from events import OrderCreated, order_total
 from events.catalog import Item, OrderCreatedPayload
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from order import domain, repository
@@ -30,7 +30,7 @@ async def create_order(request: web.Request) -> web.Response:
     body = await read_model(request, CreateOrder)
     order_id = uuid4()
     items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
-    total = domain.total([(i.quantity, i.unit_price) for i in items])
+    total = order_total(items)
     event = OrderCreated.new(order_id, OrderCreatedPayload(
         customer_id=body.customer_id, payment_method=body.payment_method, items=items, total_amount=total,
     ))

@@ -9,9 +9,10 @@ same events one at a time would.
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from events import Event, InventoryReserved, ShippingFailed, ShippingScheduled
+from events import Event, InventoryReleased, InventoryReserved, ShippingFailed, ShippingScheduled
 from events.catalog import ShippingFailedPayload, ShippingScheduledPayload
-from messaging.batch import by_order
+from messaging.batch import EventFailed, by_order
+from messaging.errors import PermanentError
 from messaging.unit_of_work import UnitOfWork
 from shipping import domain, repository
 from shipping.settings import ShippingSettings
@@ -29,15 +30,16 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
                 shipment = _schedule(event, uow, settings)
                 new.append(shipment)
                 status[event.order_id] = "SCHEDULED" if isinstance(shipment.outcome, domain.Scheduled) else "FAILED"
-            continue
-        # inventory.released: the stock went back (an expired reservation), so nothing may leave
-        reason = f"reservation released: {event.payload.reason}"
-        if current is None:
-            new.append(repository.NewShipment(uuid4(), event.order_id, None, domain.Tombstone(reason)))
-            status[event.order_id] = "CANCELLED"
-        elif current == "SCHEDULED":
-            cancelled[event.order_id] = reason
-            status[event.order_id] = "CANCELLED"
+        elif isinstance(event, InventoryReleased):  # the stock went back (an expired reservation): nothing may leave
+            reason = f"reservation released: {event.payload.reason}"
+            if current is None:
+                new.append(repository.NewShipment(uuid4(), event.order_id, None, domain.Tombstone(reason)))
+                status[event.order_id] = "CANCELLED"
+            elif current == "SCHEDULED":
+                cancelled[event.order_id] = reason
+                status[event.order_id] = "CANCELLED"
+        else:  # the consumer decodes each queue's one event type, so this is a routing mistake
+            raise EventFailed(event, PermanentError(f"shipping does not consume {event.event_type}"))
     if new:  # a shipment scheduled and cancelled in this batch is inserted first, then cancelled
         await repository.insert_many(uow.conn, new)
     if cancelled:

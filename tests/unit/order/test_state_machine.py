@@ -177,10 +177,3 @@ def test_a_random_stream_of_events_never_regresses_an_order():
 ])
 def test_a_tracking_code_is_kept_unless_the_order_was_cancelled_or_declined(status, keeps):
     assert domain.keeps_tracking_code(status) is keeps
-
-
-def test_total_is_exact_money():
-    from decimal import Decimal
-    assert domain.total([(2, Decimal("49.90")), (3, Decimal("0.10"))]) == Decimal("100.10")
-    assert domain.total([(3, Decimal("0.10"))]) == Decimal("0.30")
-    assert str(domain.total([(1, Decimal("5"))])) == "5.00"

@@ -8,7 +8,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from events import InventoryFailed, InventoryReleased, PaymentApproved, PaymentFailed, PaymentReversed
+from events import (
+    InventoryFailed,
+    InventoryReleased,
+    OrderCreated,
+    PaymentApproved,
+    PaymentFailed,
+    PaymentReversed,
+)
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from payment import handlers
@@ -224,3 +231,78 @@ async def test_a_reversal_with_no_payment_fails_its_batch_blaming_that_event_bef
     assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
     assert str(failed.value.error) == f"no payment for order {stray.order_id} to reverse"
     assert gateway.charges == {} and payments.rows == {}
+
+
+def claiming(event: OrderCreated, total: str) -> OrderCreated:
+    """The same order claiming a total its items do not add up to (a producer's bug, or a forgery)."""
+    payload = event.payload.model_copy(update={"total_amount": Decimal(total)})
+    return event.model_copy(update={"payload": payload})
+
+
+@pytest.mark.parametrize("claimed", ["0.00", "0.01", "99.79", "99.81", "199.60"])
+async def test_an_order_whose_total_is_not_its_items_sum_is_refused_and_nothing_charged(payments, claimed):
+    gateway = FakeGateway()
+    forged = claiming(order_created("99.80"), claimed)  # 2 x 49.90
+    uow = FakeUnitOfWork()
+    with pytest.raises(EventFailed) as failed:
+        await handlers.apply_events([forged], uow, gateway=gateway, settings=SETTINGS)
+    assert failed.value.event is forged and isinstance(failed.value.error, PermanentError)
+    assert str(failed.value.error) == f"total_amount {claimed} is not the sum of the items, 99.80"
+    assert gateway.calls == 0 and payments.rows == {} and uow.outbox == []
+
+
+async def test_a_total_claimed_under_the_limit_for_items_above_it_is_not_approved(payments):
+    gateway = FakeGateway()
+    forged = claiming(order_created("20000.00"), "10.00")
+    with pytest.raises(EventFailed) as failed:
+        await charge(forged, gateway)
+    assert isinstance(failed.value.error, PermanentError)
+    assert gateway.charges == {} and payments.rows == {}
+
+
+async def test_a_refused_total_fails_its_batch_blaming_that_event_before_any_charge(payments):
+    gateway = FakeGateway()
+    forged = claiming(order_created("10.00"), "1.00")
+    with pytest.raises(EventFailed) as failed:
+        await apply([order_created(), forged, order_created()], gateway)
+    assert failed.value.event is forged and isinstance(failed.value.error, PermanentError)
+    assert gateway.calls == 0 and payments.rows == {}
+
+
+async def test_an_event_payment_does_not_consume_is_a_permanent_error_not_a_reversal(payments):
+    gateway = FakeGateway()
+    created = order_created()
+    await charge(created, gateway)
+    stray = event_of("payment.approved", created.order_id)
+    with pytest.raises(EventFailed) as failed:
+        await charge(stray, gateway)
+    assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
+    assert str(failed.value.error) == "payment does not consume payment.approved"
+    assert payments.rows[created.order_id].status == "APPROVED" and gateway.refunds == {}
+
+
+async def test_a_charge_the_gateway_did_not_answer_is_never_recorded_as_approved(payments):
+    gateway = FakeGateway()
+    created = order_created()
+
+    async def forgetful(amounts):  # a gateway answer that leaves an order out
+        await FakeGateway.charge_many(gateway, amounts)
+        return {}
+    gateway.charge_many = forgetful
+    uow = FakeUnitOfWork()
+    with pytest.raises(RuntimeError, match=str(created.order_id)):
+        await handlers.apply_events([created], uow, gateway=gateway, settings=SETTINGS)
+    assert payments.rows == {}  # the batch fails (and is retried): no approved payment without its charge
+
+
+async def test_reversing_an_approved_payment_with_no_charge_is_a_permanent_error_not_a_refund(payments):
+    gateway = FakeGateway()
+    created = order_created()
+    await charge(created, gateway)
+    payments.rows[created.order_id].charge_id = None  # a row that breaks the invariant
+    event = event_of("inventory.failed", created.order_id)
+    with pytest.raises(EventFailed) as failed:
+        await charge(event, gateway)
+    assert failed.value.event is event and isinstance(failed.value.error, PermanentError)
+    assert "no charge to refund" in str(failed.value.error)
+    assert gateway.refunds == {} and payments.rows[created.order_id].status == "APPROVED"

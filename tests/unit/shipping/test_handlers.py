@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from events import ShippingFailed, ShippingScheduled
+from messaging.batch import EventFailed
+from messaging.errors import PermanentError
 from shipping import domain, handlers, repository
 from shipping.settings import ShippingSettings
 from tests.unit.fakes import FakeUnitOfWork
@@ -180,3 +182,14 @@ async def test_a_batch_costs_three_statements_whatever_its_size(shipments, size)
     assert shipments.calls == 3  # lock, insert the new shipments and tombstones, cancel
     assert len(uow.outbox) == 2 * size and len(shipments.rows) == 4 * size
     assert all(shipments.rows[s.order_id]["status"] == "CANCELLED" for s in scheduled)
+
+
+async def test_an_event_shipping_does_not_consume_is_a_permanent_error_not_a_release(shipments):
+    scheduled = reserved(2)
+    await deliver(scheduled)
+    stray = event_of("shipping.failed", scheduled.order_id)  # a reason too, like inventory.released
+    with pytest.raises(EventFailed) as failed:
+        await deliver(stray)
+    assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
+    assert str(failed.value.error) == "shipping does not consume shipping.failed"
+    assert shipments.rows[scheduled.order_id]["status"] == "SCHEDULED"
