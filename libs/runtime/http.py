@@ -51,7 +51,10 @@ async def read_model(request: web.Request, model: type[M]) -> M:
     """
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError:  # the parser could not read the body: bad chunks, a bad gzip stream
+        raise ApiError(400, "malformed_request", "request body could not be read as sent") from None
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -84,6 +87,15 @@ def _whole(value: Any) -> Any:
 JsonInt = Annotated[int, Strict(), BeforeValidator(_whole)]
 
 
+def http_error_response(exc: web.HTTPException) -> web.Response:
+    """aiohttp's own 4xx or 5xx exception (unknown route, wrong method, body too large) in the shape."""
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 417: "expectation_failed"}
+    response = error_response(exc.status, code.get(exc.status, "http_error"), exc.reason)
+    if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
 @web.middleware
 async def error_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -105,11 +117,7 @@ async def error_middleware(
         status = exc.status
         if exc.status < 400:
             raise
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status, "http_error")
-        response = error_response(exc.status, code, exc.reason)
-        if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
-            response.headers["Allow"] = exc.headers["Allow"]
-        return response
+        return http_error_response(exc)
     except _UNAVAILABLE as exc:
         status = 503
         log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.path})

@@ -4,8 +4,8 @@ A request aiohttp's HTTP parser refuses (a NUL or control byte in a header, a ba
 header name, a bad Content-Length, a line too long) never reaches a handler or a middleware, and
 neither does a 500 that escapes the application: aiohttp writes those answers itself, in plain text.
 aiohttp has no supported hook for them (aio-libs/aiohttp#3287 is open), so the override is the one
-place it makes them, `RequestHandler.handle_error`, plus the server and runner that build the
-handler. tests/unit/runtime/test_http_server.py fails if aiohttp stops going through it.
+place it makes them, `RequestHandler.handle_error` (and `finish_response`, for the 417 aiohttp
+raises before the middlewares run), plus the server and runner that build the handler. tests/unit/runtime/test_http_server.py fails if aiohttp stops going through it.
 """
 
 import asyncio
@@ -14,7 +14,7 @@ import signal
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from runtime.http import error_response
+from runtime.http import error_response, http_error_response
 
 # status -> (code, message) for what aiohttp answers on its own: a parse error is always its 400
 _ANSWERS = {
@@ -43,6 +43,15 @@ class _Protocol(RequestHandler):
         response.force_close()  # as aiohttp does: after a message it could not read, the stream is lost
         return response
 
+    async def finish_response(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        # an HTTPException raised before the middlewares run (aiohttp's Expect check, a 417) is
+        # answered as it is, in plain text
+        if isinstance(resp, web.HTTPException) and resp.status >= 400:
+            resp = http_error_response(resp)
+        return await super().finish_response(request, resp, start_time)
+
 
 class _Server(web.Server):
     def __call__(self) -> RequestHandler:
@@ -56,8 +65,10 @@ class AppRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()  # starts the app, then builds aiohttp's server for it
         return _Server(
-            made.request_handler, request_factory=made.request_factory,
-            handler_cancellation=made.handler_cancellation, **made._kwargs,
+            made.request_handler,
+            request_factory=made.request_factory,
+            handler_cancellation=made.handler_cancellation,
+            **made._kwargs,
         )
 
 
@@ -73,4 +84,6 @@ async def serve(app: web.Application, host: str, port: int, shutdown_timeout: fl
         await web.TCPSite(runner, host, port).start()
         await stop.wait()
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await runner.cleanup()
