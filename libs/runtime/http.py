@@ -87,15 +87,6 @@ def _whole(value: Any) -> Any:
 JsonInt = Annotated[int, Strict(), BeforeValidator(_whole)]
 
 
-def http_error_response(exc: web.HTTPException) -> web.Response:
-    """aiohttp's own 4xx or 5xx exception (unknown route, wrong method, body too large) in the shape."""
-    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 417: "expectation_failed"}
-    response = error_response(exc.status, code.get(exc.status, "http_error"), exc.reason)
-    if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
-        response.headers["Allow"] = exc.headers["Allow"]
-    return response
-
-
 @web.middleware
 async def error_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -117,7 +108,11 @@ async def error_middleware(
         status = exc.status
         if exc.status < 400:
             raise
-        return http_error_response(exc)
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status, "http_error")
+        response = error_response(exc.status, code, exc.reason)
+        if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except _UNAVAILABLE as exc:
         status = 503
         log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.path})

@@ -4,17 +4,23 @@ A request aiohttp's HTTP parser refuses (a NUL or control byte in a header, a ba
 header name, a bad Content-Length, a line too long) never reaches a handler or a middleware, and
 neither does a 500 that escapes the application: aiohttp writes those answers itself, in plain text.
 aiohttp has no supported hook for them (aio-libs/aiohttp#3287 is open), so the override is the one
-place it makes them, `RequestHandler.handle_error` (and `finish_response`, for the 417 aiohttp
-raises before the middlewares run), plus the server and runner that build the handler. tests/unit/runtime/test_http_server.py fails if aiohttp stops going through it.
+place it makes them, `RequestHandler.handle_error`, plus the server and runner that build the
+handler. The runner also answers an `Expect` aiohttp does not know, which aiohttp refuses before the
+middlewares run (in plain text, and with a 500 when the value is not UTF-8).
+tests/unit/runtime/test_http_server.py fails if aiohttp stops going through these.
 """
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http import HttpVersion11
 from aiohttp.web_protocol import RequestHandler
 
-from runtime.http import error_response, http_error_response
+from runtime.http import error_response
+
+_Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 # status -> (code, message) for what aiohttp answers on its own: a parse error is always its 400
 _ANSWERS = {
@@ -43,20 +49,22 @@ class _Protocol(RequestHandler):
         response.force_close()  # as aiohttp does: after a message it could not read, the stream is lost
         return response
 
-    async def finish_response(
-        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
-    ) -> tuple[web.StreamResponse, bool]:
-        # an HTTPException raised before the middlewares run (aiohttp's Expect check, a 417) is
-        # answered as it is, in plain text
-        if isinstance(resp, web.HTTPException) and resp.status >= 400:
-            resp = http_error_response(resp)
-        return await super().finish_response(request, resp, start_time)
-
 
 class _Server(web.Server):
     def __call__(self) -> RequestHandler:
         # web.Server.__call__'s own body (one protocol per connection), with the class above
         return _Protocol(self, loop=self._loop, **self._kwargs)
+
+
+def _expectations(handler: _Handler) -> _Handler:
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        # what aiohttp's default expect handler would refuse, refused here in the shape, before it runs
+        expect = request.headers.get(hdrs.EXPECT)
+        if expect and request.version == HttpVersion11 and expect.lower() != "100-continue":
+            return error_response(417, "expectation_failed", "the only expectation served is 100-continue")
+        return await handler(request)
+
+    return handle
 
 
 class AppRunner(web.AppRunner):
@@ -65,7 +73,7 @@ class AppRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()  # starts the app, then builds aiohttp's server for it
         return _Server(
-            made.request_handler,
+            _expectations(made.request_handler),
             request_factory=made.request_factory,
             handler_cancellation=made.handler_cancellation,
             **made._kwargs,

@@ -1,8 +1,8 @@
 """The services' HTTP server (runtime/http_server.py): what aiohttp answers on its own (a request its
 parser refuses, a 500 that escaped the application, the 417 of its Expect check) comes in the error
 shape, over a raw socket on an in-process server. These pin the override of aiohttp's private
-request handler: if aiohttp stops calling `handle_error` or `finish_response`, or builds its
-protocol another way, they fail."""
+request handler: if aiohttp stops calling `handle_error`, or builds its protocol or checks `Expect`
+another way, they fail."""
 
 import asyncio
 import gzip
@@ -154,11 +154,29 @@ async def test_a_body_over_the_limit_is_a_413_in_the_shape(port: int) -> None:
 
 
 @pytest.mark.parametrize("path", ["/health", "/nowhere"])
-async def test_an_unknown_expectation_is_a_417_in_the_shape(port: int, path: str) -> None:
+@pytest.mark.parametrize("value", [b"x", b"\x80"])  # aiohttp's own answers: a plain-text 417, a 500
+async def test_an_unknown_expectation_is_a_417_in_the_shape(port: int, path: str, value: bytes) -> None:
     reply = await exchange(
-        port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: x\r\n\r\n".encode()
+        port,
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: ".encode() + value + b"\r\n\r\n",
     )
     assert reply.status == 417 and reply.error()["code"] == "expectation_failed", reply
+
+
+async def test_expect_100_continue_is_still_served(port: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            b"POST /items HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+        )
+        await writer.drain()
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(b'{"quantity": 3}')
+        raw = await asyncio.wait_for(reader.read(-1), 10)
+    finally:
+        writer.close()
+    assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(b'{"quantity":3}'), raw
 
 
 async def test_a_500_past_the_middlewares_is_in_the_shape(bare_port: int) -> None:
