@@ -7,6 +7,8 @@ another way, they fail."""
 import asyncio
 import gzip
 import json
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,8 @@ from pydantic import BaseModel
 
 from runtime.http import base_app, json_response, read_model
 from runtime.http_server import AppRunner
+from stack.supervisor import free_port
+from stack.wait import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -201,3 +205,41 @@ async def test_a_well_formed_request_keeps_its_connection(port: int) -> None:
             assert json.loads(await reader.readexactly(length)) == {"status": "ok"}
     finally:
         writer.close()
+
+
+SERVE = """
+import asyncio, sys
+from runtime.http import base_app
+from runtime.http_server import serve
+
+async def cleanup(app):
+    print("cleaned up", flush=True)
+
+app = base_app()
+app.on_cleanup.append(cleanup)
+asyncio.run(serve(app, "127.0.0.1", int(sys.argv[1]), 5))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_serve_answers_until_a_signal_then_cleans_up_and_exits_0(sig: signal.Signals) -> None:
+    """serve() stands in for web.run_app in every service: a stop signal is a clean exit, not an error."""
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVE, str(port), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+
+        async def healthy() -> bool:
+            return (
+                await exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            ).status == 200
+
+        await eventually(healthy, timeout=20, message="serve() answering /health")
+        proc.send_signal(sig)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert (proc.returncode, out) == (0, b"cleaned up\n"), err.decode(errors="replace")
