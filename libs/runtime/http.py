@@ -51,7 +51,10 @@ async def read_model(request: web.Request, model: type[M]) -> M:
     """
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError:  # the parser could not read the body: bad chunks, a bad gzip stream
+        raise ApiError(400, "malformed_request", "request body could not be read as sent") from None
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -26,6 +26,7 @@ from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from messaging.topology import declare_topology
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
+from runtime.http_server import serve
 from runtime.logs import configure_logging
 from runtime.settings import ServiceSettings
 from runtime.tasks import background
@@ -123,7 +124,4 @@ def run(spec: ServiceSpec[S]) -> None:
     settings = spec.settings_cls()
     configure_logging(spec.name, settings.log_level)
     uvloop.install()
-    web.run_app(
-        create_app(spec, settings), host=settings.http_host, port=settings.http_port,
-        access_log=None, print=None, shutdown_timeout=settings.shutdown_timeout_s,
-    )
+    asyncio.run(serve(create_app(spec, settings), settings.http_host, settings.http_port, settings.shutdown_timeout_s))

@@ -116,9 +116,45 @@ async def test_nul_bytes_anywhere_are_refused_never_a_500(shared_stack, http, fi
     body = json.dumps(order_body([(product, 1, "1.00")])).encode()
     raw = await _raw(port, b"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Idempotency-Key: a\x00b\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-    assert raw.split(b"\r\n", 1)[0] in (b"HTTP/1.0 400 Bad Request", b"HTTP/1.1 400 Bad Request"), raw[:200]
+    _refused_by_the_parser(raw)
     await assert_clean(shared_stack)
     figures.faults, figures.lost, figures.duplicated = len(cases) + 1, 0, await duplicated(shared_stack)
+
+
+def _refused_by_the_parser(raw: bytes) -> None:
+    """The server's own 400 for a request its HTTP parser refused, in the error shape, connection closed."""
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    assert status_line in (b"HTTP/1.0 400 Bad Request", b"HTTP/1.1 400 Bad Request"), raw[:300]
+    assert b"content-type: application/json" in (line.lower() for line in lines), raw[:300]
+    _refused(400, json.loads(payload), 400)
+    assert json.loads(payload)["error"]["code"] == "malformed_request", raw[:300]
+
+
+# requests aiohttp's HTTP parser refuses before any handler or middleware runs (issue 14: they were
+# its plain-text 400, outside the error shape)
+REFUSED_BY_THE_PARSER = {
+    "NUL in a header value": b"GET /health HTTP/1.1\r\nHost: x\r\nX-Trace: a\x00b\r\n\r\n",
+    "a control byte in the request line": b"GET /hea\x01lth HTTP/1.1\r\nHost: x\r\n\r\n",
+    "a header name with a space": b"GET /health HTTP/1.1\r\nHost: x\r\nX Trace: a\r\n\r\n",
+    "a bad Content-Length": b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_BY_THE_PARSER))
+@pytest.mark.parametrize("service", ["order", "inventory", "payment", "shipping"])
+async def test_a_request_the_http_parser_refuses_is_a_400_in_the_shape(
+    shared_stack, service: str, case: str
+) -> None:
+    """Read until the server closes (no `Connection: close` is sent): an answer shows it closed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", shared_stack.ports[service])
+    try:
+        writer.write(REFUSED_BY_THE_PARSER[case])
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(-1), 10)
+    finally:
+        writer.close()
+    _refused_by_the_parser(raw)
 
 
 async def test_huge_numbers_and_deep_nesting_are_refused(shared_stack, http, figures: Figures) -> None:
