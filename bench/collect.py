@@ -18,10 +18,14 @@ async def wait_terminal(orders_db: str, ids: list[UUID], timeout_s: float) -> in
     conn = await asyncpg.connect(orders_db, timeout=10)
     try:
         while pending and time.monotonic() < deadline:
-            done = {r["order_id"] for r in await conn.fetch(
-                "SELECT order_id FROM orders WHERE order_id = ANY($1::uuid[]) AND status = ANY($2::text[])",
-                pending, list(TERMINAL),
-            )}
+            done = {
+                r["order_id"]
+                for r in await conn.fetch(
+                    "SELECT order_id FROM orders WHERE order_id = ANY($1::uuid[]) AND status = ANY($2::text[])",
+                    pending,
+                    list(TERMINAL),
+                )
+            }
             pending = [i for i in pending if i not in done]
             if pending:
                 await asyncio.sleep(0.25)
@@ -39,7 +43,8 @@ async def outcomes(orders_db: str, ids: list[UUID]) -> dict[UUID, tuple[str, dat
             "  SELECT at FROM order_history WHERE order_id = o.order_id AND status = o.status AND applied"
             "  ORDER BY id LIMIT 1) h ON o.status = ANY($2::text[])"
             " WHERE o.order_id = ANY($1::uuid[])",
-            ids, list(TERMINAL),
+            ids,
+            list(TERMINAL),
         )
     finally:
         await conn.close()

@@ -40,14 +40,16 @@ def group_of(cmdline: str) -> str | None:
 @dataclass(frozen=True)
 class Sample:
     at: float
-    processes: dict[int, tuple[str, float, int, int]]  # pid -> (group, CPU seconds, wake-ups, preemptions) so far
+    processes: dict[
+        int, tuple[str, float, int, int]
+    ]  # pid -> (group, CPU seconds, wake-ups, preemptions) so far
     busy_s: float  # the machine's busy time so far (all cores)
     total_s: float
 
 
 def _cpu_s(pid: str) -> float:
     stat = (PROC / pid / "stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) * TICK_S  # utime + stime
 
 
@@ -80,8 +82,13 @@ def sample() -> Sample | None:
         if not entry.name.isdigit():
             continue
         try:
-            group = "bench" if int(entry.name) == me else group_of(
-                (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip())
+            group = (
+                "bench"
+                if int(entry.name) == me
+                else group_of(
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                )
+            )
             if group is not None:
                 processes[int(entry.name)] = (group, _cpu_s(entry.name), *_switches(entry.name))
         except (OSError, ValueError):  # exited while we looked

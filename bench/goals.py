@@ -12,11 +12,11 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-SPREAD_MIN_PER_S = 250.0      # confirmed sagas/s, spread, closed loop
-HOT_MIN_SHARE = 0.80          # hot's confirmed/s over spread's, in the same set
-GOAL_RATE = 100.0             # offered orders/s for the latency goals
-LATENCY_P99_MAX_MS = 150.0    # POST to terminal status, p99
-POST_P99_MAX_MS = 15.0        # POST /orders itself, p99
+SPREAD_MIN_PER_S = 250.0  # confirmed sagas/s, spread, closed loop
+HOT_MIN_SHARE = 0.80  # hot's confirmed/s over spread's, in the same set
+GOAL_RATE = 100.0  # offered orders/s for the latency goals
+LATENCY_P99_MAX_MS = 150.0  # POST to terminal status, p99
+POST_P99_MAX_MS = 15.0  # POST /orders itself, p99
 
 Report = dict[str, Any]
 
@@ -30,8 +30,9 @@ def find(reports: list[Report], scenario: str, rate: float = 0) -> list[Report]:
     return [r for r in reports if r["parameters"]["scenario"] == scenario and r["parameters"]["rate"] == rate]
 
 
-def _verdict(goal: str, runs: list[Report], figure: Callable[[Report], float | None],
-             met: Callable[[float], bool]) -> dict[str, Any]:
+def _verdict(
+    goal: str, runs: list[Report], figure: Callable[[Report], float | None], met: Callable[[float], bool]
+) -> dict[str, Any]:
     judged = [(value, r) for r in runs if (value := figure(r)) is not None]
     passed = [clean(r) and met(value) for value, r in judged]
     return {
@@ -53,14 +54,34 @@ def judge(reports: list[Report]) -> list[dict[str, Any]]:
         return round(hot["confirmed_per_s"] / spread_per_s, 3) if spread_per_s else None
 
     return [
-        _verdict(f"spread: at least {SPREAD_MIN_PER_S:g} confirmed sagas/s, checker clean", spread,
-                 lambda r: r["confirmed_per_s"], lambda v: v >= SPREAD_MIN_PER_S),
-        _verdict(f"hot: at least {HOT_MIN_SHARE:.0%} of spread's confirmed/s", find(reports, "hot"),
-                 hot_share, lambda v: v >= HOT_MIN_SHARE),
-        _verdict("mixed: every order terminal, checker clean (figure: orders not terminal)", find(reports, "mixed"),
-                 lambda r: r["not_terminal"], lambda v: v == 0),
-        _verdict(f"at {GOAL_RATE:g} orders/s: p99 from POST to terminal at most {LATENCY_P99_MAX_MS:g} ms", paced,
-                 lambda r: r["latency_ms"]["p99"], lambda v: v <= LATENCY_P99_MAX_MS),
-        _verdict(f"at {GOAL_RATE:g} orders/s: POST /orders p99 at most {POST_P99_MAX_MS:g} ms", paced,
-                 lambda r: r["post_latency_ms"]["p99"], lambda v: v <= POST_P99_MAX_MS),
+        _verdict(
+            f"spread: at least {SPREAD_MIN_PER_S:g} confirmed sagas/s, checker clean",
+            spread,
+            lambda r: r["confirmed_per_s"],
+            lambda v: v >= SPREAD_MIN_PER_S,
+        ),
+        _verdict(
+            f"hot: at least {HOT_MIN_SHARE:.0%} of spread's confirmed/s",
+            find(reports, "hot"),
+            hot_share,
+            lambda v: v >= HOT_MIN_SHARE,
+        ),
+        _verdict(
+            "mixed: every order terminal, checker clean (figure: orders not terminal)",
+            find(reports, "mixed"),
+            lambda r: r["not_terminal"],
+            lambda v: v == 0,
+        ),
+        _verdict(
+            f"at {GOAL_RATE:g} orders/s: p99 from POST to terminal at most {LATENCY_P99_MAX_MS:g} ms",
+            paced,
+            lambda r: r["latency_ms"]["p99"],
+            lambda v: v <= LATENCY_P99_MAX_MS,
+        ),
+        _verdict(
+            f"at {GOAL_RATE:g} orders/s: POST /orders p99 at most {POST_P99_MAX_MS:g} ms",
+            paced,
+            lambda r: r["post_latency_ms"]["p99"],
+            lambda v: v <= POST_P99_MAX_MS,
+        ),
     ]

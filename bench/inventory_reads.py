@@ -47,12 +47,16 @@ class Reads:
     seconds: float = 0.0
 
     def figures(self) -> dict:
-        return {"reads_per_s": round(len(self.latencies) / self.seconds, 1), "sources": self.sources,
-                "latency_ms": summary(self.latencies)}
+        return {
+            "reads_per_s": round(len(self.latencies) / self.seconds, 1),
+            "sources": self.sources,
+            "latency_ms": summary(self.latencies),
+        }
 
 
-async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random,
-                 into: Reads) -> None:
+async def window(
+    read: Read, ids: list[UUID], seconds: float, concurrency: int, rng: random.Random, into: Reads
+) -> None:
     """`concurrency` workers calling `read` for `seconds`; latencies (ms) and sources added to `into`."""
     deadline = time.perf_counter() + seconds
 
@@ -62,16 +66,18 @@ async def window(read: Read, ids: list[UUID], seconds: float, concurrency: int, 
             source = await read(rng.choice(ids))
             into.latencies.append((time.perf_counter() - started) * 1000)
             into.sources[source] = into.sources.get(source, 0) + 1
+
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     into.seconds += time.perf_counter() - started
 
 
-async def alternate(reads: dict[str, Read], ids: list[UUID], rounds: int, seconds: float, concurrency: int,
-                    rng: random.Random) -> dict:
+async def alternate(
+    reads: dict[str, Read], ids: list[UUID], rounds: int, seconds: float, concurrency: int, rng: random.Random
+) -> dict:
     acc = {name: Reads() for name in reads}
     for r in range(rounds):
-        for name in (list(reads) if r % 2 == 0 else list(reversed(reads))):
+        for name in list(reads) if r % 2 == 0 else list(reversed(reads)):
             await window(reads[name], ids, seconds, concurrency, rng, acc[name])
     out = {name: a.figures() for name, a in acc.items()}
     first, second = list(out)
@@ -84,6 +90,7 @@ def http_read(http: aiohttp.ClientSession, base: str) -> Read:
         async with http.get(f"{base}/inventory/{product_id}") as r:
             await r.read()
             return r.headers.get("X-Availability-Source", "?") if r.status == 200 else f"http {r.status}"
+
     return read
 
 
@@ -97,14 +104,20 @@ async def _is_cache(read: Read, product_id: UUID) -> bool:
     return await read(product_id) == "cache"
 
 
-async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args: argparse.Namespace,
-                  rng: random.Random) -> dict:
+async def measure(
+    cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args: argparse.Namespace, rng: random.Random
+) -> dict:
     ids = [UUID(int=rng.getrandbits(128)) for _ in range(args.products)]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         for p in ids:
-            async with http.put(f"{cache_stack.url('inventory')}/inventory/{p}", json={"name": "b", "quantity": 9}) as r:
+            async with http.put(
+                f"{cache_stack.url('inventory')}/inventory/{p}", json={"name": "b", "quantity": 9}
+            ) as r:
                 assert r.status == 201, await r.text()
-        via_cache, via_pg = http_read(http, cache_stack.url("inventory")), http_read(http, pg_stack.url("inventory"))
+        via_cache, via_pg = (
+            http_read(http, cache_stack.url("inventory")),
+            http_read(http, pg_stack.url("inventory")),
+        )
         reads = {"cache": via_cache, "postgresql": via_pg}
         await alternate(reads, ids, 1, 1, args.concurrency, rng)  # warm-up
         over_http = await alternate(reads, ids, args.rounds, 1, args.concurrency, rng)
@@ -120,14 +133,19 @@ async def measure(cache_stack: Stack, pg_stack: Stack, redis: PrivateRedis, args
         redis.thaw()
         back = await recovery_s(via_cache, ids[0])
     return {
-        "http": over_http, "in_process_no_http": in_process,
-        "redis_hung": {"first_sequential_reads_ms": first, **hung.figures(),
-                       "cache_used_again_after_redis_returned_s": back},
+        "http": over_http,
+        "in_process_no_http": in_process,
+        "redis_hung": {
+            "first_sequential_reads_ms": first,
+            **hung.figures(),
+            "cache_used_again_after_redis_returned_s": back,
+        },
     }
 
 
-async def direct(stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace,
-                 rng: random.Random) -> dict:
+async def direct(
+    stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace, rng: random.Random
+) -> dict:
     """The read path without HTTP: availability.read() on a trusted cache versus one SELECT."""
     # the service's own Redis settings (100 ms timeouts), on the private redis-server
     settings = InventorySettings(redis_url=redis.url, redis_key_prefix=stack.redis_prefix)
@@ -141,8 +159,10 @@ async def direct(stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argpa
         async def from_pg(p: UUID) -> str:
             await queries.snapshots(pool, [p])
             return "database"
-        out = await alternate({"cache": from_cache, "postgresql": from_pg}, ids, args.rounds, 0.5,
-                              args.concurrency, rng)
+
+        out = await alternate(
+            {"cache": from_cache, "postgresql": from_pg}, ids, args.rounds, 0.5, args.concurrency, rng
+        )
     await projection.cache.gate.close()
     return out
 
@@ -156,7 +176,9 @@ async def run(args: argparse.Namespace) -> dict:
     amqp = await create_vhost(infra, vhost)
     cache_stack = Stack(infra, amqp, prefix, workdir, env={"REDIS_URL": redis.url})
     (workdir / "no-redis").mkdir()
-    pg_stack = Stack(infra, amqp, prefix, workdir / "no-redis", env={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    pg_stack = Stack(
+        infra, amqp, prefix, workdir / "no-redis", env={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    )
     try:
         await cache_stack.start("inventory")
         await pg_stack.start("inventory", wait=False)  # never /ready: its Redis is unreachable by design
@@ -168,9 +190,12 @@ async def run(args: argparse.Namespace) -> dict:
         await asyncio.gather(cache_stack.stop_all(), pg_stack.stop_all())
         await delete_vhost(infra, vhost)
         await drop_databases(infra, f"{prefix}_")
-    return {"what": "GET /inventory/{id}: two inventory processes on one database, client on the same machine",
-            "settings": {**vars(args), "redis_timeout_ms": 100, "breaker": "3 failures, 2 s open"},
-            **result, "logs": str(workdir)}
+    return {
+        "what": "GET /inventory/{id}: two inventory processes on one database, client on the same machine",
+        "settings": {**vars(args), "redis_timeout_ms": 100, "breaker": "3 failures, 2 s open"},
+        **result,
+        "logs": str(workdir),
+    }
 
 
 async def _alive(url: str) -> bool:

@@ -7,15 +7,15 @@ from uuid import UUID, uuid4
 
 import aiohttp
 
-RETRIES = 3            # a 503 (overload sheds requests) or a lost connection is retried, as a client would
+RETRIES = 3  # a 503 (overload sheds requests) or a lost connection is retried, as a client would
 RETRY_BACKOFF_S = 0.2  # doubled each time
 
 
 @dataclass(frozen=True)
 class Sent:
-    order_id: UUID | None   # None when the POST failed, retries included
-    sent_at: float          # wall clock (time.time()) before the first attempt; the server shares the clock
-    post_ms: float          # first attempt sent -> last answer received
+    order_id: UUID | None  # None when the POST failed, retries included
+    sent_at: float  # wall clock (time.time()) before the first attempt; the server shares the clock
+    post_ms: float  # first attempt sent -> last answer received
     retries: int = 0
     error: str | None = None
 
@@ -64,7 +64,9 @@ async def _open_loop(http: aiohttp.ClientSession, url: str, bodies: list[bytes],
     return list(await asyncio.gather(*tasks))
 
 
-async def _closed_loop(http: aiohttp.ClientSession, url: str, bodies: list[bytes], concurrency: int) -> list[Sent]:
+async def _closed_loop(
+    http: aiohttp.ClientSession, url: str, bodies: list[bytes], concurrency: int
+) -> list[Sent]:
     results: list[Sent | None] = [None] * len(bodies)
     next_index = iter(range(len(bodies)))
 

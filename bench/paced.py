@@ -21,7 +21,9 @@ Started = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]  #
 
 
 async def measure(
-    start: Callable[[int], Awaitable[Started]], publish: Callable[[], Coroutine[Any, Any, object]], rate: float,
+    start: Callable[[int], Awaitable[Started]],
+    publish: Callable[[], Coroutine[Any, Any, object]],
+    rate: float,
     seconds: float = SECONDS,
 ) -> dict | None:
     """Start `start(n)` consuming n hops, feed them with `publish` at `rate` per second (open loop: each

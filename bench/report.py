@@ -22,13 +22,17 @@ class Run:
     plan: Scenario
     sent: list[Sent]
     finished: dict[UUID, tuple[str, datetime | None]]  # order -> (status, when it became terminal)
-    started: float   # wall clock of the first POST
-    posted: float    # wall clock when the last POST was answered
+    started: float  # wall clock of the first POST
+    posted: float  # wall clock when the last POST was answered
     not_terminal: int
 
 
 def build_report(
-    run: Run, params: dict[str, Any], machine: dict[str, Any], check: dict[str, Any], bounds: dict[str, Any],
+    run: Run,
+    params: dict[str, Any],
+    machine: dict[str, Any],
+    check: dict[str, Any],
+    bounds: dict[str, Any],
     cpu: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sent_at = {s.order_id: s.sent_at for s in run.sent if s.order_id}

@@ -1,6 +1,6 @@
 """`make bench`: seed, warm up, load, wait for every order to be terminal, check, bounds, report as one JSON.
 
-    python -m bench.run --scenario spread --orders 2000 --rate 0 --concurrency 32 [--isolated]
+python -m bench.run --scenario spread --orders 2000 --rate 0 --concurrency 32 [--isolated]
 """
 
 import argparse
@@ -29,15 +29,25 @@ CONCURRENCY = 32  # requests in flight in a closed loop, by default
 
 
 async def run_bench(
-    target: Target, scenario: str = "spread", orders: int = 2000, rate: float = 0, concurrency: int = 32,
-    seed: int | None = None, bound_messages: int = 3000, warmup: int = 0, paced_s: float = paced.SECONDS,
+    target: Target,
+    scenario: str = "spread",
+    orders: int = 2000,
+    rate: float = 0,
+    concurrency: int = 32,
+    seed: int | None = None,
+    bound_messages: int = 3000,
+    warmup: int = 0,
+    paced_s: float = paced.SECONDS,
 ) -> dict:
     """`warmup` orders of the same scenario (own products) go first, at the same rate, and are waited for
     but not measured: pools grown, statements prepared, caches filled, as in a system that has been
     running. The checker covers them too."""
     seed = int(time.time()) if seed is None else seed
-    print(f"bench: scenario={scenario} orders={orders} rate={rate} concurrency={concurrency} seed={seed}"
-          f" warmup={warmup}", file=sys.stderr)
+    print(
+        f"bench: scenario={scenario} orders={orders} rate={rate} concurrency={concurrency} seed={seed}"
+        f" warmup={warmup}",
+        file=sys.stderr,
+    )
     await _require_ready(target)
     plan = scenarios.build(scenario, orders, seed)
     loadavg = round(os.getloadavg()[0], 2)
@@ -55,11 +65,18 @@ async def run_bench(
     ids = [s.order_id for s in sent if s.order_id]
     not_terminal = await collect.wait_terminal(target.database_urls["order"], ids, timeout)
     cpu_used = cpu.usage(cpu_before, cpu.sample(), len(ids) - not_terminal)
-    run = Run(plan, sent, await collect.outcomes(target.database_urls["order"], ids), started, posted, not_terminal)
+    run = Run(
+        plan, sent, await collect.outcomes(target.database_urls["order"], ids), started, posted, not_terminal
+    )
     params = {
-        "scenario": scenario, "orders": orders, "rate": rate, "concurrency": concurrency, "seed": seed,
+        "scenario": scenario,
+        "orders": orders,
+        "rate": rate,
+        "concurrency": concurrency,
+        "seed": seed,
         "warmup_orders": warmup,
-        "order_url": target.order_url, "seeded_through": seeded,
+        "order_url": target.order_url,
+        "seeded_through": seeded,
         "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
     }
     machine = {"cpus": os.cpu_count(), "loadavg_1m_before": loadavg}
@@ -93,8 +110,10 @@ async def _require_ready(target: Target) -> None:
                         continue
             except (aiohttp.ClientError, TimeoutError):
                 pass
-            raise SystemExit(f"bench: {url}/ready does not answer 200; start the system with `make up` "
-                             "(or pass --isolated for a fresh stack of its own)")
+            raise SystemExit(
+                f"bench: {url}/ready does not answer 200; start the system with `make up` "
+                "(or pass --isolated for a fresh stack of its own)"
+            )
 
 
 @contextlib.asynccontextmanager
@@ -112,10 +131,14 @@ def default_warmup(orders: int) -> int:
     return max(50, orders // 20)
 
 
-def command(scenario: str, orders: int, rate: float, concurrency: int, warmup: int, isolated: bool = False) -> str:
+def command(
+    scenario: str, orders: int, rate: float, concurrency: int, warmup: int, isolated: bool = False
+) -> str:
     """The make command that repeats a run."""
-    return (f"make bench SCENARIO={scenario} ORDERS={orders} RATE={rate:g} CONCURRENCY={concurrency}"
-            f" WARMUP={warmup}" + (" ISOLATED=1" if isolated else ""))
+    return (
+        f"make bench SCENARIO={scenario} ORDERS={orders} RATE={rate:g} CONCURRENCY={concurrency}"
+        f" WARMUP={warmup}" + (" ISOLATED=1" if isolated else "")
+    )
 
 
 def write(result: dict, output: Path) -> None:
@@ -135,19 +158,30 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default="spread", choices=("spread", "hot", "mixed"))
     p.add_argument("--orders", type=int, default=2000)
-    p.add_argument("--rate", type=float, default=0, help="offered orders/s (open loop); 0 = as fast as possible")
+    p.add_argument(
+        "--rate", type=float, default=0, help="offered orders/s (open loop); 0 = as fast as possible"
+    )
     p.add_argument("--concurrency", type=int, default=CONCURRENCY, help="requests in flight when --rate is 0")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--warmup", type=int, default=None,
-                   help="orders sent first and not measured (default: 5%% of --orders, at least 50)")
-    p.add_argument("--isolated", action="store_true",
-                   help="start a fresh isolated stack (own databases, vhost, ports) instead of using `make up`'s")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="orders sent first and not measured (default: 5%% of --orders, at least 50)",
+    )
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="start a fresh isolated stack (own databases, vhost, ports) instead of using `make up`'s",
+    )
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     a = p.parse_args(argv)
     if a.warmup is None:
         a.warmup = default_warmup(a.orders)
     result = uvloop.run(_main(a))  # the services' event loop; the load generator costs less CPU with it
-    result["parameters"]["command"] = command(a.scenario, a.orders, a.rate, a.concurrency, a.warmup, a.isolated)
+    result["parameters"]["command"] = command(
+        a.scenario, a.orders, a.rate, a.concurrency, a.warmup, a.isolated
+    )
     write(result, a.output)
     if not goals.clean(result):
         sys.exit(1)

@@ -12,11 +12,15 @@ import orjson
 
 SPREAD_PRODUCTS = 200
 MAX_QUANTITY = 3
-DECLINED_PRICE = "20000.00"     # above PAYMENT_APPROVAL_LIMIT (10000.00): payment.failed
-SHIPPING_FAIL_UNITS = 60        # above SHIPPING_MAX_UNITS (50): shipping.failed, compensated
+DECLINED_PRICE = "20000.00"  # above PAYMENT_APPROVAL_LIMIT (10000.00): payment.failed
+SHIPPING_FAIL_UNITS = 60  # above SHIPPING_MAX_UNITS (50): shipping.failed, compensated
 MIX = (("declined", 0.10), ("out_of_stock", 0.05), ("shipping_failed", 0.05))
-OUTCOME = {"confirmed": "CONFIRMED", "declined": "PAYMENT_FAILED", "out_of_stock": "CANCELLED",
-           "shipping_failed": "CANCELLED"}
+OUTCOME = {
+    "confirmed": "CONFIRMED",
+    "declined": "PAYMENT_FAILED",
+    "out_of_stock": "CANCELLED",
+    "shipping_failed": "CANCELLED",
+}
 
 
 @dataclass
@@ -40,11 +44,16 @@ def _product(rng: random.Random) -> UUID:
 
 
 def _body(rng: random.Random, lines: list[tuple[UUID, int, str]]) -> bytes:
-    return orjson.dumps({
-        "customer_id": str(_product(rng)), "payment_method": "credit_card",
-        "items": [{"product_id": str(p), "quantity": q, "unit_price": orjson.Fragment(u.encode())}
-                  for p, q, u in lines],
-    })
+    return orjson.dumps(
+        {
+            "customer_id": str(_product(rng)),
+            "payment_method": "credit_card",
+            "items": [
+                {"product_id": str(p), "quantity": q, "unit_price": orjson.Fragment(u.encode())}
+                for p, q, u in lines
+            ],
+        }
+    )
 
 
 def build(name: str, orders: int, seed: int) -> Scenario:

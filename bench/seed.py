@@ -14,10 +14,13 @@ from inventory.repository import create_products_if_missing
 PARALLEL_PUTS = 8
 
 
-async def seed_products(inventory_url: str, inventory_db: str, products: Mapping[UUID, tuple[str, int]]) -> str:
+async def seed_products(
+    inventory_url: str, inventory_db: str, products: Mapping[UUID, tuple[str, int]]
+) -> str:
     """Returns how they were seeded: "api" or "database"."""
     items = list(products.items())
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+
         async def put(product_id: UUID, name: str, units: int) -> int:
             body = {"name": name, "quantity": units}
             async with http.put(f"{inventory_url}/inventory/{product_id}", json=body) as r:

@@ -51,16 +51,24 @@ def parse_runs(text: str) -> list[Spec]:
 
 
 async def run_suite(
-    target: Target, specs: list[Spec], isolated: bool = False, runner: Runner = run_bench,
-    warmup: int | None = None, **options: Any,
+    target: Target,
+    specs: list[Spec],
+    isolated: bool = False,
+    runner: Runner = run_bench,
+    warmup: int | None = None,
+    **options: Any,
 ) -> dict:
     """Each spec in turn, each warmed up (default as `make bench`); `options` go to every run (the smoke
     test makes them small)."""
     reports, table = [], []
     for spec in specs:
         warm = default_warmup(spec.orders) if warmup is None else warmup
-        report = await runner(target, spec.scenario, spec.orders, spec.rate, CONCURRENCY, warmup=warm, **options)
-        report["parameters"]["command"] = command(spec.scenario, spec.orders, spec.rate, CONCURRENCY, warm, isolated)
+        report = await runner(
+            target, spec.scenario, spec.orders, spec.rate, CONCURRENCY, warmup=warm, **options
+        )
+        report["parameters"]["command"] = command(
+            spec.scenario, spec.orders, spec.rate, CONCURRENCY, warm, isolated
+        )
         reports.append(report)
         table.append(table_row(report))
         print(f"bench-suite: {table[-1]}", file=sys.stderr)
@@ -75,16 +83,34 @@ def table_row(report: dict[str, Any]) -> str:
     """One row of the README's figures table."""
     lat, post, cpu = report["latency_ms"], report["post_latency_ms"], report.get("cpu")
     outcomes = ", ".join(f"{n} {s}" for s, n in sorted(report["outcomes"].items(), key=lambda kv: -kv[1]))
-    terminal = f" ({report['terminal_per_s']} terminal/s)" if report["terminal_per_s"] != report["confirmed_per_s"] else ""
+    terminal = (
+        f" ({report['terminal_per_s']} terminal/s)"
+        if report["terminal_per_s"] != report["confirmed_per_s"]
+        else ""
+    )
     paced = report["bounds"].get("paced_hop")
     floor = f"{paced['cpu_ms_per_hop']:.2f} / {report['cpu_to_paced_floor']}" if paced else "-"
-    spent = [f"{cpu['ms_per_saga']['total']}", f"{cpu['wakeups_per_saga']['total']:.0f}",
-             f"{cpu['machine_busy']:.0%}"] if cpu else ["-"] * 3
-    return " | ".join([
-        f"| `{report['parameters']['command']}`", f"{report['confirmed_per_s']}{terminal}",
-        f"{_ms(lat['p50'])} / {_ms(lat['p95'])} / {_ms(lat['p99'])}", f"{_ms(post['p50'])} / {_ms(post['p99'])}",
-        outcomes, f"{report['bounds']['hop_per_s']:.0f}", *spent, f"{floor} |",
-    ])
+    spent = (
+        [
+            f"{cpu['ms_per_saga']['total']}",
+            f"{cpu['wakeups_per_saga']['total']:.0f}",
+            f"{cpu['machine_busy']:.0%}",
+        ]
+        if cpu
+        else ["-"] * 3
+    )
+    return " | ".join(
+        [
+            f"| `{report['parameters']['command']}`",
+            f"{report['confirmed_per_s']}{terminal}",
+            f"{_ms(lat['p50'])} / {_ms(lat['p95'])} / {_ms(lat['p99'])}",
+            f"{_ms(post['p50'])} / {_ms(post['p99'])}",
+            outcomes,
+            f"{report['bounds']['hop_per_s']:.0f}",
+            *spent,
+            f"{floor} |",
+        ]
+    )
 
 
 TABLE_HEAD = (
@@ -97,9 +123,15 @@ TABLE_HEAD = (
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=parse_runs, default=parse_runs(DEFAULT_RUNS),
-                   help=f"comma-separated SCENARIO[@RATE][:ORDERS] (default {DEFAULT_RUNS})")
-    p.add_argument("--isolated", action="store_true", help="run on a fresh stack of its own instead of `make up`'s")
+    p.add_argument(
+        "--runs",
+        type=parse_runs,
+        default=parse_runs(DEFAULT_RUNS),
+        help=f"comma-separated SCENARIO[@RATE][:ORDERS] (default {DEFAULT_RUNS})",
+    )
+    p.add_argument(
+        "--isolated", action="store_true", help="run on a fresh stack of its own instead of `make up`'s"
+    )
     p.add_argument("--output", type=Path, default=RESULTS / "suite.json")
     a = p.parse_args(argv)
 
@@ -112,8 +144,11 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + TABLE_HEAD + "\n" + "\n".join(result["table"]), file=sys.stderr)
     for v in result["goals"]:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[v["met"]]
-        print(f"goal: {v['goal']}: {verdict}, in {v['met_in'][0]} of {v['met_in'][1]} runs"
-              f" (figures {v['figures']})", file=sys.stderr)
+        print(
+            f"goal: {v['goal']}: {verdict}, in {v['met_in'][0]} of {v['met_in'][1]} runs"
+            f" (figures {v['figures']})",
+            file=sys.stderr,
+        )
     if any(not goals.clean(r) for r in result["runs"]):
         sys.exit(1)
 

@@ -12,8 +12,8 @@ from stack.infra import Infra
 class Target:
     order_url: str
     inventory_url: str
-    checks: Targets   # the four databases, the services' vhost, Redis
-    infra: Infra      # the servers themselves
+    checks: Targets  # the four databases, the services' vhost, Redis
+    infra: Infra  # the servers themselves
 
     @property
     def database_urls(self) -> dict[str, str]:
@@ -25,7 +25,8 @@ class Target:
         return cls(
             os.environ.get("ORDER_URL", "http://127.0.0.1:3001"),
             os.environ.get("INVENTORY_URL", "http://127.0.0.1:3002"),
-            Targets.local(), Infra.from_env(),
+            Targets.local(),
+            Infra.from_env(),
         )
 
     @classmethod

@@ -32,5 +32,7 @@ def unit_cpu_us(gap_s: float, units: int) -> float:
 
 def measure() -> dict:
     """Each figure the best of three tries (other load only ever makes a try worse)."""
-    cost = {name: round(min(unit_cpu_us(gap, UNITS[name]) for _ in range(3)), 1) for name, gap in GAPS_S.items()}
+    cost = {
+        name: round(min(unit_cpu_us(gap, UNITS[name]) for _ in range(3)), 1) for name, gap in GAPS_S.items()
+    }
     return {"unit_cpu_us": cost, "idle_wakeup_extra_us": round(cost["every_20ms"] - cost["back_to_back"], 1)}

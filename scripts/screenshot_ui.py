@@ -48,9 +48,17 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the page")
     args = parser.parse_args()
     try:
-        rows = asyncio.run(capture_queues(
-            ui_url=args.url, vhost=args.vhost, screenshot=ATTEMPT, user=args.user, password=args.password,
-            timeout=args.timeout, until=lambda rows: ALL_QUEUES <= rows.keys() and not unconsumed(rows)))
+        rows = asyncio.run(
+            capture_queues(
+                ui_url=args.url,
+                vhost=args.vhost,
+                screenshot=ATTEMPT,
+                user=args.user,
+                password=args.password,
+                timeout=args.timeout,
+                until=lambda rows: ALL_QUEUES <= rows.keys() and not unconsumed(rows),
+            )
+        )
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -40,8 +40,10 @@ StackFactory = Callable[..., Awaitable[Stack]]
 async def make_stack(infra: Infra) -> AsyncIterator[StackFactory]:
     """A factory of isolated stacks for tests that need their own settings or fault points."""
     async with contextlib.AsyncExitStack() as stacks:
+
         async def make(env: dict[str, str] | None = None, start: bool = True) -> Stack:
             return await stacks.enter_async_context(isolated_stack(infra, env, start))
+
         yield make
 
 

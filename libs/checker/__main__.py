@@ -24,7 +24,9 @@ async def _main(args: argparse.Namespace) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Check the saga's invariants against the running system.")
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for quiet first (0: don't)")
-    parser.add_argument("--expected-dlq", type=int, default=0, help="dead-lettered messages that are expected")
+    parser.add_argument(
+        "--expected-dlq", type=int, default=0, help="dead-lettered messages that are expected"
+    )
     sys.exit(asyncio.run(_main(parser.parse_args())))
 
 

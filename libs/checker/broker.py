@@ -30,7 +30,9 @@ async def queue_states(amqp_url: str) -> list[QueueState]:
                 ok = q.declaration_result
                 # a Declare-Ok always carries both counts (pamqp types them optional for its constructor)
                 if ok.message_count is None or ok.consumer_count is None:
-                    raise RuntimeError(f"{name}: the broker's Declare-Ok carries no message or consumer count")
+                    raise RuntimeError(
+                        f"{name}: the broker's Declare-Ok carries no message or consumer count"
+                    )
                 states.append(QueueState(name, ok.message_count, ok.consumer_count))
         return states
     finally:

@@ -26,39 +26,56 @@ def stock_equations(inv: dict) -> list:
 
 def oversold(o: dict, inv: dict) -> list:
     received = {pid: p["received_total"] for pid, p in inv["products"].items()}
-    return [{"product_id": str(pid), "confirmed_units": units, "received": received.get(pid, 0)}
-            for pid, units in o["confirmed_units"].items() if units > received.get(pid, 0)]
+    return [
+        {"product_id": str(pid), "confirmed_units": units, "received": received.get(pid, 0)}
+        for pid, units in o["confirmed_units"].items()
+        if units > received.get(pid, 0)
+    ]
 
 
 def payments_above_one(pay: dict) -> list:
     counts = {**pay["payments_per_order"]}
-    return [str(k) for k in set(counts) | set(pay["charges"])
-            if counts.get(k, 0) > 1 or pay["charges"].get(k, 0) > 1]
+    return [
+        str(k)
+        for k in set(counts) | set(pay["charges"])
+        if counts.get(k, 0) > 1 or pay["charges"].get(k, 0) > 1
+    ]
 
 
 def money(o: dict, pay: dict) -> dict[str, list]:
     status, payment, refunds = o["status"], pay["payment"], pay["refunds"]
     return {
         # an approved charge on an order that did not confirm must have been reversed
-        "approved_not_reversed": [str(k) for k, p in payment.items()
-                                  if p == "APPROVED" and status.get(k) != CONFIRMED],
-        "confirmed_payment_not_approved": [str(k) for k, s in status.items()
-                                           if s == CONFIRMED and payment.get(k) != "APPROVED"],
-        "refunds_not_exactly_once": [str(k) for k, p in payment.items()
-                                     if (p == "REVERSED") != (refunds.get(k, 0) == 1) or refunds.get(k, 0) > 1],
-        "charges_unrecorded": [str(k) for k in pay["charges"] if payment.get(k) not in ("APPROVED", "REVERSED")],
+        "approved_not_reversed": [
+            str(k) for k, p in payment.items() if p == "APPROVED" and status.get(k) != CONFIRMED
+        ],
+        "confirmed_payment_not_approved": [
+            str(k) for k, s in status.items() if s == CONFIRMED and payment.get(k) != "APPROVED"
+        ],
+        "refunds_not_exactly_once": [
+            str(k)
+            for k, p in payment.items()
+            if (p == "REVERSED") != (refunds.get(k, 0) == 1) or refunds.get(k, 0) > 1
+        ],
+        "charges_unrecorded": [
+            str(k) for k in pay["charges"] if payment.get(k) not in ("APPROVED", "REVERSED")
+        ],
     }
 
 
 def stock_outcomes(o: dict, inv: dict, ship: dict) -> dict[str, list]:
     status, reservation, shipment = o["status"], inv["reservation"], ship["shipment"]
     return {
-        "confirmed_without_commit": [str(k) for k, s in status.items()
-                                     if s == CONFIRMED and reservation.get(k) != "COMMITTED"],
-        "committed_not_confirmed": [str(k) for k, r in reservation.items()
-                                    if r == "COMMITTED" and status.get(k) != CONFIRMED],
-        "reservations_still_active": [str(k) for k, r in reservation.items()
-                                      if r == "ACTIVE" and status.get(k) in TERMINAL],
-        "shipped_without_commit": [str(k) for k, s in shipment.items()
-                                   if s == "SCHEDULED" and reservation.get(k) != "COMMITTED"],
+        "confirmed_without_commit": [
+            str(k) for k, s in status.items() if s == CONFIRMED and reservation.get(k) != "COMMITTED"
+        ],
+        "committed_not_confirmed": [
+            str(k) for k, r in reservation.items() if r == "COMMITTED" and status.get(k) != CONFIRMED
+        ],
+        "reservations_still_active": [
+            str(k) for k, r in reservation.items() if r == "ACTIVE" and status.get(k) in TERMINAL
+        ],
+        "shipped_without_commit": [
+            str(k) for k, s in shipment.items() if s == "SCHEDULED" and reservation.get(k) != "COMMITTED"
+        ],
     }

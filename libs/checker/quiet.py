@@ -16,13 +16,17 @@ class NotQuiet(AssertionError):
 async def _busy(targets: Targets) -> list[str]:
     urls = targets.database_urls
     o = await reads.order_facts(urls["order"])
-    reasons = [f"{n} orders not terminal" for n in [sum(1 for s in o["status"].values()
-                                                         if s not in TERMINAL)] if n]
+    reasons = [
+        f"{n} orders not terminal" for n in [sum(1 for s in o["status"].values() if s not in TERMINAL)] if n
+    ]
     for service, url in urls.items():
         if n := await reads.outbox_unsent(url):
             reasons.append(f"{service} outbox has {n} unsent")
-    reasons += [f"{q.name} has {q.messages}" for q in await queue_states(targets.amqp_url)
-                if q.messages and not q.name.endswith(".dlq")]
+    reasons += [
+        f"{q.name} has {q.messages}"
+        for q in await queue_states(targets.amqp_url)
+        if q.messages and not q.name.endswith(".dlq")
+    ]
     return reasons
 
 

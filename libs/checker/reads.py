@@ -18,7 +18,8 @@ async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
 async def order_facts(url: str) -> dict:
     statuses = await _fetch(url, "SELECT order_id, status FROM orders")
     confirmed_units = await _fetch(
-        url, "SELECT i.product_id, sum(i.quantity) AS units FROM order_items i JOIN orders o USING (order_id)"
+        url,
+        "SELECT i.product_id, sum(i.quantity) AS units FROM order_items i JOIN orders o USING (order_id)"
         " WHERE o.status = 'CONFIRMED' GROUP BY i.product_id",
     )
     return {
@@ -73,8 +74,8 @@ async def progress_marker(urls: Mapping[str, str]) -> tuple[int, ...]:
     """A number that moves whenever any service consumes or emits: quiet means it stands still."""
     marks = []
     for url in urls.values():
-        rows = await _fetch(url, "SELECT (SELECT count(*) FROM idempotency_keys) + (SELECT count(*) FROM outbox) AS n")
+        rows = await _fetch(
+            url, "SELECT (SELECT count(*) FROM idempotency_keys) + (SELECT count(*) FROM outbox) AS n"
+        )
         marks.append(rows[0]["n"])
     return tuple(marks)
-
-

@@ -26,14 +26,21 @@ class Report:
             self.details[name] = items[:20]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"violations": self.violations, "counts": self.counts, "dlq": self.dlq, "details": self.details}
+        return {
+            "violations": self.violations,
+            "counts": self.counts,
+            "dlq": self.dlq,
+            "details": self.details,
+        }
 
 
 async def check(targets: Targets, expected_dlq: int = 0) -> Report:
     urls = targets.database_urls
     o, pay, inv, ship = await asyncio.gather(
-        reads.order_facts(urls["order"]), reads.payment_facts(urls["payment"]),
-        reads.inventory_facts(urls["inventory"]), reads.shipping_facts(urls["shipping"]),
+        reads.order_facts(urls["order"]),
+        reads.payment_facts(urls["payment"]),
+        reads.inventory_facts(urls["inventory"]),
+        reads.shipping_facts(urls["shipping"]),
     )
     report = Report()
     report.add("orders_not_terminal", invariants.orders_not_terminal(o))
@@ -46,12 +53,21 @@ async def check(targets: Targets, expected_dlq: int = 0) -> Report:
     report.add("outbox_unsent", [f"{s}: {n}" for s, n in unsent.items() if n])
     states = await queue_states(targets.amqp_url)
     report.dlq = {q.name: q.messages for q in states if q.name.endswith(".dlq") and q.messages}
-    report.add("queues_not_empty", [f"{q.name}: {q.messages}" for q in states
-                                    if not q.name.endswith(".dlq") and q.messages])
-    report.add("queues_without_consumer", [q.name for q in states
-                                           if not q.name.endswith((".dlq", ".retry")) and q.consumers == 0])
+    report.add(
+        "queues_not_empty",
+        [f"{q.name}: {q.messages}" for q in states if not q.name.endswith(".dlq") and q.messages],
+    )
+    report.add(
+        "queues_without_consumer",
+        [q.name for q in states if not q.name.endswith((".dlq", ".retry")) and q.consumers == 0],
+    )
     dead = sum(report.dlq.values())
-    report.add("unexpected_dlq_messages", [f"{dead} dead-lettered, {expected_dlq} expected"] if dead != expected_dlq else [])
+    report.add(
+        "unexpected_dlq_messages",
+        [f"{dead} dead-lettered, {expected_dlq} expected"] if dead != expected_dlq else [],
+    )
     if targets.redis_url:
-        report.add("redis_availability_drift", await cache_drift(targets.redis_url, targets.redis_prefix, inv))
+        report.add(
+            "redis_availability_drift", await cache_drift(targets.redis_url, targets.redis_prefix, inv)
+        )
     return report

@@ -25,7 +25,9 @@ class Targets:
         env = os.environ
         vhost = env.get("RABBITMQ_VHOST", "/")
         return cls(
-            database_urls={s: env.get(f"{s.upper()}_DATABASE_URL", url) for s, url in LOCAL_DATABASES.items()},
+            database_urls={
+                s: env.get(f"{s.upper()}_DATABASE_URL", url) for s, url in LOCAL_DATABASES.items()
+            },
             amqp_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/" + quote(vhost, safe="")),
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             redis_prefix=env.get("REDIS_KEY_PREFIX", DEFAULT_PREFIX),

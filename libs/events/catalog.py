@@ -55,9 +55,14 @@ class Event(Strict):
     def new(cls, order_id: UUID, payload: Strict, causation_id: UUID | None = None) -> Self:
         event_type = cls.model_fields["event_type"].default
         return cls(
-            event_id=uuid4(), event_type=event_type, schema_version=1,
-            occurred_at=datetime.now(UTC), order_id=order_id, causation_id=causation_id,
-            producer=producer_of(event_type), payload=payload,
+            event_id=uuid4(),
+            event_type=event_type,
+            schema_version=1,
+            occurred_at=datetime.now(UTC),
+            order_id=order_id,
+            causation_id=causation_id,
+            producer=producer_of(event_type),
+            payload=payload,
         )
 
     def caused(self, cls: type["Event"], payload: Strict) -> "Event":
@@ -171,7 +176,17 @@ class ShippingFailed(Event):
 
 # every event of the saga, one closed union: what the codec decodes to and what handlers dispatch on
 AnyEvent = (
-    OrderCreated | PaymentApproved | PaymentFailed | PaymentReversed | InventoryReserved
-    | InventoryFailed | InventoryReleased | InventoryCommitted | ShippingScheduled | ShippingFailed
+    OrderCreated
+    | PaymentApproved
+    | PaymentFailed
+    | PaymentReversed
+    | InventoryReserved
+    | InventoryFailed
+    | InventoryReleased
+    | InventoryCommitted
+    | ShippingScheduled
+    | ShippingFailed
 )
-EVENT_CLASSES: dict[str, type[Event]] = {cls.model_fields["event_type"].default: cls for cls in get_args(AnyEvent)}
+EVENT_CLASSES: dict[str, type[Event]] = {
+    cls.model_fields["event_type"].default: cls for cls in get_args(AnyEvent)
+}

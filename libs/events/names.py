@@ -11,9 +11,15 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "inventory": ("payment.approved", "shipping.scheduled", "shipping.failed"),
     "shipping": ("inventory.reserved", "inventory.released"),
     "order": (
-        "payment.approved", "payment.failed", "payment.reversed",
-        "inventory.reserved", "inventory.failed", "inventory.released", "inventory.committed",
-        "shipping.scheduled", "shipping.failed",
+        "payment.approved",
+        "payment.failed",
+        "payment.reversed",
+        "inventory.reserved",
+        "inventory.failed",
+        "inventory.released",
+        "inventory.committed",
+        "shipping.scheduled",
+        "shipping.failed",
     ),
 }
 

@@ -69,7 +69,11 @@ class AckWindow:
 
     def _is_open(self, message: AbstractIncomingMessage) -> bool:
         _, window = self._window_of(message)
-        entry = window.get(message.delivery_tag) if window is not None and message.delivery_tag is not None else None
+        entry = (
+            window.get(message.delivery_tag)
+            if window is not None and message.delivery_tag is not None
+            else None
+        )
         return entry is not None and entry[0] == _OPEN
 
     def _window_of(self, message: AbstractIncomingMessage) -> tuple[object | None, Window | None]:

@@ -11,5 +11,7 @@ async def connect(url: str, startup_timeout_s: float, name: str) -> AbstractRobu
         lambda: aio_pika.connect_robust(
             url, timeout=10, client_properties={"connection_name": name}, reconnect_interval=1
         ),
-        "broker", (TimeoutError, OSError, aio_pika.exceptions.AMQPError), startup_timeout_s,
+        "broker",
+        (TimeoutError, OSError, aio_pika.exceptions.AMQPError),
+        startup_timeout_s,
     )

@@ -91,10 +91,21 @@ def _first_of_each(batch: list[Delivery]) -> list[Delivery]:
 
 class Consumer:
     def __init__(
-        self, connection: AbstractRobustConnection, pool: asyncpg.Pool, publisher: Publisher,
-        service: str, handle: BatchHandler | Mapping[str, Handler], *, prefetch: int, max_attempts: int,
-        retry_base_delay_ms: int, handler_timeout_s: float, queue_type: str,
-        on_commit: OnCommit | None = None, workers: int = 2, batch_size: int = 50,
+        self,
+        connection: AbstractRobustConnection,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        service: str,
+        handle: BatchHandler | Mapping[str, Handler],
+        *,
+        prefetch: int,
+        max_attempts: int,
+        retry_base_delay_ms: int,
+        handler_timeout_s: float,
+        queue_type: str,
+        on_commit: OnCommit | None = None,
+        workers: int = 2,
+        batch_size: int = 50,
         requeue_delay_s: float = REQUEUE_DELAY_S,
     ) -> None:
         """`handle` applies a batch of events (what the services give), or is one handler per event type,
@@ -125,7 +136,9 @@ class Consumer:
 
     async def start(self) -> None:
         bindings = bindings_of(self._service)
-        missing = {b.event_type for b in bindings} ^ set(self._per_type) if self._per_type is not None else set()
+        missing = (
+            {b.event_type for b in bindings} ^ set(self._per_type) if self._per_type is not None else set()
+        )
         if missing:
             raise RuntimeError(f"{self._service}: handlers and subscriptions differ on {sorted(missing)}")
         self._tasks = [asyncio.create_task(self._work(), name=f"consumer-{i}") for i in range(self._workers)]
@@ -165,7 +178,9 @@ class Consumer:
             try:
                 await self._out.dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
             except Exception:  # the broker did not take the copy: the message goes back, later
-                log.exception("message not dead-lettered; it goes back to its queue", extra={"queue": b.queue})
+                log.exception(
+                    "message not dead-lettered; it goes back to its queue", extra={"queue": b.queue}
+                )
                 await self._acks.abandon([message], self._requeue_delay_s)
             finally:
                 self._track(-1)
@@ -183,7 +198,9 @@ class Consumer:
             try:
                 await self._run(batch)
             except Exception:  # the channel died under us: the broker redelivers, the inbox dedups
-                log.exception("messages left unacked; the broker will redeliver them", extra={"size": len(batch)})
+                log.exception(
+                    "messages left unacked; the broker will redeliver them", extra={"size": len(batch)}
+                )
                 await self._acks.abandon([d.message for d in batch], self._requeue_delay_s)
             finally:
                 self._track(-len(batch))
@@ -220,25 +237,33 @@ class Consumer:
                 try:
                     await self._failed(d, error)
                 except Exception:  # it goes back to its queue, later; the rest still goes on
-                    log.exception("retry not published; the message goes back to its queue",
-                                  extra={"queue": d.binding.queue})
+                    log.exception(
+                        "retry not published; the message goes back to its queue",
+                        extra={"queue": d.binding.queue},
+                    )
                     await self._acks.abandon([d.message], self._requeue_delay_s)
             if rest:
                 await self._run(rest)
             return
-        log.warning("batch failed, applying its messages one at a time",
-                    extra={"size": len(batch), "error": f"{type(exc).__name__}: {exc}"})
+        log.warning(
+            "batch failed, applying its messages one at a time",
+            extra={"size": len(batch), "error": f"{type(exc).__name__}: {exc}"},
+        )
         for d in batch:
             try:
                 await self._run([d])
             except Exception:
-                log.exception("message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue})
+                log.exception(
+                    "message left unacked; the broker will redeliver it", extra={"queue": d.binding.queue}
+                )
                 await self._acks.abandon([d.message], self._requeue_delay_s)
 
     async def _apply(self, batch: list[Delivery]) -> set[Delivery]:
         """The inbox rows and every fresh event's effects, one transaction; returns the fresh deliveries."""
         unique = _first_of_each(batch)
-        keys = [inbox.Key(d.event.event_id, d.binding.queue, d.event.event_type, d.event.order_id) for d in unique]
+        keys = [
+            inbox.Key(d.event.event_id, d.binding.queue, d.event.event_type, d.event.order_id) for d in unique
+        ]
         async with UnitOfWork(self._pool, self._on_commit, begin_with=inbox.claim(keys)) as uow:
             claimed = await inbox.claimed(uow, keys)
             fresh = [d for d in unique if d.event.event_id in claimed]

@@ -28,7 +28,8 @@ def claim(keys: list[Key]) -> str:
     """The insert of every key not seen before, with its values written out."""
     values = ", ".join(
         f"({literals.uuid(k.event_id)}, {literals.text(k.queue)}, {literals.text(k.event_type)},"
-        f" {literals.uuid(k.order_id)})" for k in sorted(keys)
+        f" {literals.uuid(k.order_id)})"
+        for k in sorted(keys)
     )
     return f"INSERT INTO {_COLUMNS} VALUES {values} ON CONFLICT DO NOTHING"
 

@@ -61,8 +61,10 @@ class Outgoing:
 
     def params(self) -> list[list]:
         return [
-            [e.event_id for e in self.events], [e.order_id for e in self.events],
-            [exchange_name(e.producer) for e in self.events], [e.event_type for e in self.events],
+            [e.event_id for e in self.events],
+            [e.order_id for e in self.events],
+            [exchange_name(e.producer) for e in self.events],
+            [e.event_type for e in self.events],
             self._bodies,
         ]
 
@@ -77,8 +79,10 @@ class Outgoing:
         return f"INSERT INTO {_COLUMNS} VALUES {values}"
 
     def rows(self) -> list[Row]:
-        return [Row(e.event_id, e.order_id, exchange_name(e.producer), e.event_type, body)
-                for e, body in zip(self.events, self._bodies, strict=True)]
+        return [
+            Row(e.event_id, e.order_id, exchange_name(e.producer), e.event_type, body)
+            for e, body in zip(self.events, self._bodies, strict=True)
+        ]
 
 
 def outbox_insert(first: int, when: str = "true") -> str:
@@ -114,9 +118,16 @@ _CLAIM = (
 
 class OutboxRelay:
     def __init__(
-        self, pool: asyncpg.Pool, publisher: Publisher, service: str, batch_size: int = 200,
-        poll_interval_s: float = 1.0, retention_s: float = 3600, claim_after_s: float = 5.0,
-        retry_base_s: float = 1.0, retry_max_s: float = 300.0,
+        self,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        service: str,
+        batch_size: int = 200,
+        poll_interval_s: float = 1.0,
+        retention_s: float = 3600,
+        claim_after_s: float = 5.0,
+        retry_base_s: float = 1.0,
+        retry_max_s: float = 300.0,
     ) -> None:
         self._pool = pool
         self._publisher = publisher
@@ -172,14 +183,24 @@ class OutboxRelay:
             raise failure
         return len(claimed)
 
-    async def _publish(self, rows: list[Row], conn: asyncpg.Connection | None) -> tuple[int, BaseException | None]:
+    async def _publish(
+        self, rows: list[Row], conn: asyncpg.Connection | None
+    ) -> tuple[int, BaseException | None]:
         """Publish with confirms, then mark sent what the broker confirmed (on `conn`, or on its own) and
         postpone what it refused; returns how many were sent and the first other failure, if any."""
-        results = await asyncio.gather(*(
-            self._publisher.publish(
-                r.exchange, r.routing_key, r.body, message_id=str(r.event_id), correlation_id=str(r.order_id),
-            ) for r in rows
-        ), return_exceptions=True)
+        results = await asyncio.gather(
+            *(
+                self._publisher.publish(
+                    r.exchange,
+                    r.routing_key,
+                    r.body,
+                    message_id=str(r.event_id),
+                    correlation_id=str(r.order_id),
+                )
+                for r in rows
+            ),
+            return_exceptions=True,
+        )
         sent = [r.event_id for r, result in zip(rows, results, strict=True) if result is None]
         await fault_point(f"{self._service}.after_publish_before_mark_sent")
         if sent and conn is not None:
@@ -189,7 +210,11 @@ class OutboxRelay:
                 self._mark_due = time.monotonic() + MARK_DELAY_S
             self._unmarked.extend(sent)
         metrics.OUTBOX_RELAYED.inc(len(sent))
-        refusals = [(r.event_id, result) for r, result in zip(rows, results, strict=True) if isinstance(result, Refused)]
+        refusals = [
+            (r.event_id, result)
+            for r, result in zip(rows, results, strict=True)
+            if isinstance(result, Refused)
+        ]
         if refusals:
             await refused.postpone(conn or self._pool, refusals, self._retry_base_s, self._retry_max_s)
             self._failing = True

@@ -59,7 +59,8 @@ async def declare_topology(channel: AbstractChannel, queue_type: str = "classic"
         await queue.bind(exchanges[b.exchange], routing_key=b.event_type)
         # a retry waits here for its per-message expiration, then dead-letters back to the queue
         await channel.declare_queue(
-            b.retry_queue, durable=True,
+            b.retry_queue,
+            durable=True,
             arguments={**kind, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": b.queue},
         )
         await channel.declare_queue(b.dlq, durable=True, arguments=kind)

@@ -22,7 +22,9 @@ class UnitOfWork:
     table inside the same transaction, so they exist if and only if the state change does.
     """
 
-    def __init__(self, pool: asyncpg.Pool, on_commit: OnCommit | None = None, begin_with: str | None = None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, on_commit: OnCommit | None = None, begin_with: str | None = None
+    ) -> None:
         """`begin_with`: a statement with its values written out (no parameters), sent in the BEGIN's round
         trip; its status ("INSERT 0 1") is then `began`."""
         self._pool = pool

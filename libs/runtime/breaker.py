@@ -16,10 +16,19 @@ class CircuitOpen(Exception):
 
 class CircuitBreaker:
     def __init__(
-        self, failures: int, reset_s: float, *, clock: Callable[[], float] = time.monotonic,
+        self,
+        failures: int,
+        reset_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[str], None] | None = None,
     ) -> None:
-        self.threshold, self.reset_s, self._clock, self._on_change = max(1, failures), reset_s, clock, on_change
+        self.threshold, self.reset_s, self._clock, self._on_change = (
+            max(1, failures),
+            reset_s,
+            clock,
+            on_change,
+        )
         self.state = CLOSED
         self._failures = 0
         self._opened_at = 0.0

@@ -13,8 +13,12 @@ from runtime.settings import ServiceSettings
 # PostgreSQL cannot be reached right now: down, restarting, out of connection slots, or our connection
 # was killed under us (asyncpg then may say InternalClientError, asyncpg#1069). Waiting cures all of them.
 DB_UNAVAILABLE: tuple[type[Exception], ...] = (
-    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-    asyncpg.OperatorInterventionError, asyncpg.InsufficientResourcesError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
 )
 
 
@@ -71,6 +75,7 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
 
 async def prepare_database(settings: ServiceSettings, *migrations_dirs: Path) -> asyncpg.Pool:
     """Wait for PostgreSQL (bounded by STARTUP_TIMEOUT_S), migrate, and return the pool."""
+
     async def attempt() -> asyncpg.Pool:
         await ensure_database(settings.database_url)
         await asyncio.to_thread(migrate, settings.database_url, *migrations_dirs)

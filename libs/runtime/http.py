@@ -35,7 +35,9 @@ class ApiError(Exception):
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        body=orjson.dumps(data, default=str), status=status, content_type="application/json",
+        body=orjson.dumps(data, default=str),
+        status=status,
+        content_type="application/json",
         headers=headers,
     )
 
@@ -76,7 +78,12 @@ def _reject_constant(name: str) -> None:
 def _whole(value: Any) -> Any:
     """read_model reads 4.0 and 4E0 as Decimal; to JSON Schema they are the integer 4. Past 18 digits
     the value is left as it is, refused as not an integer, so 1E999999999 never becomes a Python int."""
-    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 19 and value == value.to_integral_value():
+    if (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and value.adjusted() < 19
+        and value == value.to_integral_value()
+    ):
         return int(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
         return int(value)
@@ -108,7 +115,9 @@ async def error_middleware(
         status = exc.status
         if exc.status < 400:
             raise
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status, "http_error"
+        )
         response = error_response(exc.status, code, exc.reason)
         if "Allow" in exc.headers:  # a 405 must say which methods the resource has (RFC 9110 15.5.6)
             response.headers["Allow"] = exc.headers["Allow"]

@@ -13,11 +13,14 @@ EVENTS_DEAD_LETTERED = Counter(
     "saga_events_dead_lettered_total", "Messages sent to a DLQ", ["queue", "reason"]
 )
 HANDLER_SECONDS = Histogram(
-    "saga_handler_seconds", "Handler time, transaction included", ["queue"],
+    "saga_handler_seconds",
+    "Handler time, transaction included",
+    ["queue"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 BATCH_SIZE = Histogram(
-    "saga_consumer_batch_size", "Deliveries applied in one transaction",
+    "saga_consumer_batch_size",
+    "Deliveries applied in one transaction",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
 )
 OUTBOX_RELAYED = Counter("saga_outbox_relayed_total", "Outbox rows published and marked sent")
@@ -30,6 +33,8 @@ OUTBOX_OLDEST_FAILING = Gauge(
 )
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_SECONDS = Histogram(
-    "http_request_seconds", "HTTP request time", ["method", "route"],
+    "http_request_seconds",
+    "HTTP request time",
+    ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )

@@ -37,7 +37,9 @@ def document(
 ) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     passes: list[tuple[JsonSchemaMode, list[type[BaseModel]]]] = [
-        ("validation", requests), ("serialization", [*responses, ErrorBody])]
+        ("validation", requests),
+        ("serialization", [*responses, ErrorBody]),
+    ]
     for mode, models in passes:
         for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
@@ -58,4 +60,5 @@ def query(name: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def route(doc: dict[str, Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def openapi(_request: web.Request) -> web.Response:
         return json_response(doc)
+
     return openapi

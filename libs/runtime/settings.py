@@ -40,43 +40,73 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     database_url: str = Field(description="the service's own PostgreSQL database")
-    rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost")
+    rabbitmq_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost"
+    )
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
     http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")
-    log_level: str = Field("INFO", description="log level; logs are JSON lines carrying `order_id` and `event_id`")
+    log_level: str = Field(
+        "INFO", description="log level; logs are JSON lines carrying `order_id` and `event_id`"
+    )
     # consuming
     max_delivery_attempts: int = Field(
-        3, description="attempts at a failing delivery before it goes to its queue's `.dlq`")
+        3, description="attempts at a failing delivery before it goes to its queue's `.dlq`"
+    )
     prefetch_count: int = Field(64, description="unacknowledged deliveries a consumer holds at once")
     consumer_workers: int = Field(
-        2, description="transactions applying deliveries at once, each on one pooled connection")
+        2, description="transactions applying deliveries at once, each on one pooled connection"
+    )
     consumer_batch_size: int = Field(50, description="most deliveries applied in one transaction")
     retry_base_delay_ms: int = Field(
-        200, description="delay before the first retry of a failed delivery; each further one waits 4 times longer")
+        200,
+        description="delay before the first retry of a failed delivery; each further one waits 4 times longer",
+    )
     handler_timeout_s: float = Field(
-        20.0, description="deadline of one transaction applying deliveries; an overrun is rolled back and retried")
+        20.0,
+        description="deadline of one transaction applying deliveries; an overrun is rolled back and retried",
+    )
     queue_type: Literal["classic", "quorum"] = Field(
-        "classic", description="RabbitMQ queue type (`quorum` on a cluster)")
+        "classic", description="RabbitMQ queue type (`quorum` on a cluster)"
+    )
     # publishing and the outbox relay
-    publish_timeout_s: float = Field(5.0, description="deadline of one publish, the broker's confirm included")
+    publish_timeout_s: float = Field(
+        5.0, description="deadline of one publish, the broker's confirm included"
+    )
     outbox_batch_size: int = Field(200, description="outbox rows the relay's poller claims at once")
     outbox_poll_interval_s: float = Field(
-        1.0, description="how often the relay's poller looks for outbox rows left unsent")
-    outbox_claim_after_s: float = Field(5.0, description=(
-        "age at which any replica's relay publishes a row its writer left unsent (a crash, the broker away)"))
-    outbox_retry_base_s: float = Field(1.0, gt=0, description=(
-        "wait before the second attempt of an outbox row the broker refused (unroutable, nacked); it doubles"
-        " with each refusal, up to `OUTBOX_RETRY_MAX_S`, and the row is never dropped"))
+        1.0, description="how often the relay's poller looks for outbox rows left unsent"
+    )
+    outbox_claim_after_s: float = Field(
+        5.0,
+        description=(
+            "age at which any replica's relay publishes a row its writer left unsent (a crash, the broker away)"
+        ),
+    )
+    outbox_retry_base_s: float = Field(
+        1.0,
+        gt=0,
+        description=(
+            "wait before the second attempt of an outbox row the broker refused (unroutable, nacked); it doubles"
+            " with each refusal, up to `OUTBOX_RETRY_MAX_S`, and the row is never dropped"
+        ),
+    )
     outbox_retry_max_s: float = Field(
-        300.0, gt=0, description="longest wait between two attempts of an outbox row the broker keeps refusing")
+        300.0,
+        gt=0,
+        description="longest wait between two attempts of an outbox row the broker keeps refusing",
+    )
     outbox_retention: Duration = Field(timedelta(hours=1), description="how long sent outbox rows are kept")
     # PostgreSQL
     db_pool_min_size: int = Field(2, description="connections the PostgreSQL pool keeps open")
     db_pool_max_size: int = Field(10, description="most connections the PostgreSQL pool opens")
     db_command_timeout_s: float = Field(5.0, description="deadline of one SQL statement")
-    db_lock_timeout_ms: int = Field(5000, description="PostgreSQL `lock_timeout`: the longest wait for a lock")
+    db_lock_timeout_ms: int = Field(
+        5000, description="PostgreSQL `lock_timeout`: the longest wait for a lock"
+    )
     # start-up and shutdown
     startup_timeout_s: float = Field(
-        60.0, description="how long start-up waits for PostgreSQL and RabbitMQ before giving up")
+        60.0, description="how long start-up waits for PostgreSQL and RabbitMQ before giving up"
+    )
     shutdown_timeout_s: float = Field(
-        15.0, description="how long a graceful shutdown (SIGTERM) waits for in-flight work and the outbox")
+        15.0, description="how long a graceful shutdown (SIGTERM) waits for in-flight work and the outbox"
+    )

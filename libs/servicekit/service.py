@@ -81,9 +81,15 @@ async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIter
 
 async def _relay(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[RELAY] = OutboxRelay(
-        app[POOL], app[PUBLISHER], spec.name, s.outbox_batch_size,
-        s.outbox_poll_interval_s, s.outbox_retention.total_seconds(), s.outbox_claim_after_s,
-        retry_base_s=s.outbox_retry_base_s, retry_max_s=s.outbox_retry_max_s,
+        app[POOL],
+        app[PUBLISHER],
+        spec.name,
+        s.outbox_batch_size,
+        s.outbox_poll_interval_s,
+        s.outbox_retention.total_seconds(),
+        s.outbox_claim_after_s,
+        retry_base_s=s.outbox_retry_base_s,
+        retry_max_s=s.outbox_retry_max_s,
     )
     async with background(app[RELAY].run(), "outbox-relay"):
         yield
@@ -96,10 +102,17 @@ async def _relay(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncItera
 
 async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     consumer = Consumer(
-        app[BROKER], app[POOL], app[PUBLISHER], spec.name, spec.handler(app, s),
-        prefetch=s.prefetch_count, max_attempts=s.max_delivery_attempts,
-        retry_base_delay_ms=s.retry_base_delay_ms, handler_timeout_s=s.handler_timeout_s,
-        queue_type=s.queue_type, on_commit=app[RELAY].committed,
+        app[BROKER],
+        app[POOL],
+        app[PUBLISHER],
+        spec.name,
+        spec.handler(app, s),
+        prefetch=s.prefetch_count,
+        max_attempts=s.max_delivery_attempts,
+        retry_base_delay_ms=s.retry_base_delay_ms,
+        handler_timeout_s=s.handler_timeout_s,
+        queue_type=s.queue_type,
+        on_commit=app[RELAY].committed,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,
     )
@@ -124,4 +137,6 @@ def run(spec: ServiceSpec[S]) -> None:
     settings = spec.settings_cls()
     configure_logging(spec.name, settings.log_level)
     uvloop.install()
-    asyncio.run(serve(create_app(spec, settings), settings.http_host, settings.http_port, settings.shutdown_timeout_s))
+    asyncio.run(
+        serve(create_app(spec, settings), settings.http_host, settings.http_port, settings.shutdown_timeout_s)
+    )

@@ -28,8 +28,8 @@ URL_VARIABLES = tuple(variable for variable, _ in LOCAL.values())
 
 @dataclass(frozen=True)
 class Infra:
-    pg_url: str       # a server URL; the path names the maintenance database
-    amqp_url: str     # the broker, without vhost
+    pg_url: str  # a server URL; the path names the maintenance database
+    amqp_url: str  # the broker, without vhost
     rabbitmq_api: str  # management HTTP API, with credentials
     redis_url: str
 

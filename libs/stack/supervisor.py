@@ -32,10 +32,10 @@ def free_port() -> int:
 @dataclass
 class Stack:
     infra: Infra
-    amqp_url: str          # with the run's vhost
-    db_prefix: str         # databases are <db_prefix>_<name>
+    amqp_url: str  # with the run's vhost
+    db_prefix: str  # databases are <db_prefix>_<name>
     log_dir: Path
-    env: dict[str, str] = field(default_factory=dict)   # extra environment for every service
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for every service
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
 
@@ -48,8 +48,10 @@ class Stack:
     @property
     def targets(self) -> Targets:
         return Targets(
-            database_urls={s: self.database_url(s) for s in SERVICES}, amqp_url=self.amqp_url,
-            redis_url=self.redis_url, redis_prefix=self.redis_prefix,
+            database_urls={s: self.database_url(s) for s in SERVICES},
+            amqp_url=self.amqp_url,
+            redis_url=self.redis_url,
+            redis_prefix=self.redis_prefix,
             vhost=self.vhost,
         )
 
@@ -86,8 +88,10 @@ class Stack:
     async def start(self, service: str, extra_env: dict[str, str] | None = None, wait: bool = True) -> None:
         log = open(self.log_dir / f"{service}.log", "ab")  # noqa: ASYNC230, SIM115 - handed to the child
         self.procs[service] = await asyncio.create_subprocess_exec(
-            str(BIN / f"{service}-service"), env=self.service_env(service, extra_env),
-            stdout=log, stderr=asyncio.subprocess.STDOUT,
+            str(BIN / f"{service}-service"),
+            env=self.service_env(service, extra_env),
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
         )
         log.close()
         if wait:
@@ -102,12 +106,15 @@ class Stack:
         async def ready() -> bool:
             proc = self.procs[service]
             if proc.returncode is not None:
-                raise RuntimeError(f"{service} exited with {proc.returncode}; see {self.log_dir}/{service}.log")
+                raise RuntimeError(
+                    f"{service} exited with {proc.returncode}; see {self.log_dir}/{service}.log"
+                )
             try:
                 async with aiohttp.ClientSession() as http, http.get(self.url(service) + "/ready") as r:
                     return r.status == 200
             except aiohttp.ClientError:
                 return False
+
         await eventually(ready, timeout, 0.1, f"{service} ready")
 
     async def kill(self, service: str) -> None:
@@ -129,8 +136,9 @@ class Stack:
         return await asyncio.wait_for(self.procs[service].wait(), timeout)
 
     async def stop_all(self) -> None:
-        await asyncio.gather(*(self.stop(s) for s in self.procs if self.procs[s].returncode is None),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(self.stop(s) for s in self.procs if self.procs[s].returncode is None), return_exceptions=True
+        )
         for proc in self.procs.values():
             if proc.returncode is None:
                 proc.kill()

@@ -12,7 +12,9 @@ class NotYet(AssertionError):
 
 
 async def eventually(
-    condition: Callable[[], Any | Awaitable[Any]], timeout: float = 10.0, interval: float = 0.05,
+    condition: Callable[[], Any | Awaitable[Any]],
+    timeout: float = 10.0,
+    interval: float = 0.05,
     message: str = "condition",
 ) -> Any:
     """Poll `condition` until it returns a truthy value (returned) or the deadline passes (fails)."""

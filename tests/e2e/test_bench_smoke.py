@@ -11,8 +11,21 @@ from bench.target import Target
 pytestmark = pytest.mark.e2e
 
 FIELDS = {
-    "parameters", "machine", "duration_s", "confirmed_per_s", "latency_ms", "post_latency_ms", "outcomes", "post_retries",
-    "expected_outcomes", "checker", "bounds", "ratio_to_hop_bound", "not_terminal", "post_errors", "cpu",
+    "parameters",
+    "machine",
+    "duration_s",
+    "confirmed_per_s",
+    "latency_ms",
+    "post_latency_ms",
+    "outcomes",
+    "post_retries",
+    "expected_outcomes",
+    "checker",
+    "bounds",
+    "ratio_to_hop_bound",
+    "not_terminal",
+    "post_errors",
+    "cpu",
     "cpu_to_paced_floor",
 }
 
@@ -50,7 +63,9 @@ def assert_well_formed(result: dict) -> None:
 async def test_spread_confirms_every_order_at_an_offered_rate(stack):
     target = Target.of_stack(stack)
     placed_before = await _orders(target)
-    result = await run_bench(target, "spread", orders=12, rate=40, seed=6, bound_messages=60, warmup=5, paced_s=0.5)
+    result = await run_bench(
+        target, "spread", orders=12, rate=40, seed=6, bound_messages=60, warmup=5, paced_s=0.5
+    )
     assert_well_formed(result)
     assert result["outcomes"] == {"CONFIRMED": 12}  # measured: the 12, not the 5 warm-up orders before them
     assert result["parameters"]["warmup_orders"] == 5
@@ -64,22 +79,40 @@ async def test_spread_confirms_every_order_at_an_offered_rate(stack):
 async def test_mixed_reaches_every_kind_of_outcome(stack):
     orders, seed = 40, 1
     assert set(scenarios.build("mixed", orders, seed).kinds) == set(scenarios.OUTCOME)  # every kind drawn
-    result = await run_bench(Target.of_stack(stack), "mixed", orders, concurrency=8, seed=seed, bound_messages=60)
+    result = await run_bench(
+        Target.of_stack(stack), "mixed", orders, concurrency=8, seed=seed, bound_messages=60
+    )
     assert_well_formed(result)
     assert set(result["expected_outcomes"]) == {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}
     assert result["outcomes"] == result["expected_outcomes"]
-    assert "paced_hop" not in result["bounds"] and result["cpu_to_paced_floor"] is None  # a closed loop has no rate
+    assert (
+        "paced_hop" not in result["bounds"] and result["cpu_to_paced_floor"] is None
+    )  # a closed loop has no rate
 
 
 async def test_the_suite_runs_each_spec_and_judges_the_goals(stack):
-    result = await suite.run_suite(Target.of_stack(stack), suite.parse_runs("spread:10,spread@40:8"), isolated=True,
-                                   warmup=3, seed=9, bound_messages=60, paced_s=0.5)
+    result = await suite.run_suite(
+        Target.of_stack(stack),
+        suite.parse_runs("spread:10,spread@40:8"),
+        isolated=True,
+        warmup=3,
+        seed=9,
+        bound_messages=60,
+        paced_s=0.5,
+    )
     assert [r["outcomes"] for r in result["runs"]] == [{"CONFIRMED": 10}, {"CONFIRMED": 8}]
     for r in result["runs"]:
         assert_well_formed(r)
-    assert result["runs"][1]["parameters"]["command"] == \
-        "make bench SCENARIO=spread ORDERS=8 RATE=40 CONCURRENCY=32 WARMUP=3 ISOLATED=1"
+    assert (
+        result["runs"][1]["parameters"]["command"]
+        == "make bench SCENARIO=spread ORDERS=8 RATE=40 CONCURRENCY=32 WARMUP=3 ISOLATED=1"
+    )
     verdicts = {v["goal"].split(":")[0]: v for v in result["goals"]}
-    assert verdicts["spread"]["figures"] == [result["runs"][0]["confirmed_per_s"]] and verdicts["spread"]["met"] is not None
+    assert (
+        verdicts["spread"]["figures"] == [result["runs"][0]["confirmed_per_s"]]
+        and verdicts["spread"]["met"] is not None
+    )
     assert verdicts["hot"]["met"] is None and verdicts["mixed"]["met"] is None  # not in this set
-    assert len(result["table"]) == 2 and all(row.startswith("| `make bench SCENARIO=spread") for row in result["table"])
+    assert len(result["table"]) == 2 and all(
+        row.startswith("| `make bench SCENARIO=spread") for row in result["table"]
+    )

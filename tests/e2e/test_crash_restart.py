@@ -42,6 +42,7 @@ async def test_a_service_killed_mid_batch_loses_no_order_and_charges_once(stack,
 
     async def under_way() -> bool:
         return await progress(stack, victim, before_kill) >= 3
+
     await eventually(under_way, 30, 0.01, f"{victim} under way")
     await stack.kill(victim)
 
@@ -52,6 +53,8 @@ async def test_a_service_killed_mid_batch_loses_no_order_and_charges_once(stack,
     orders = await asyncio.gather(*(api.terminal(o, timeout=90) for o in order_ids))
     assert [o["status"] for o in orders] == ["CONFIRMED"] * len(order_ids)
     money = await money_of(stack, order_ids)
-    assert {o: m for o, m in money.items() if m != Money("APPROVED", 1, 0)} == {}, "charged twice or not at all"
+    assert {o: m for o, m in money.items() if m != Money("APPROVED", 1, 0)} == {}, (
+        "charged twice or not at all"
+    )
     assert await stock_of(stack, product) == (100 - len(order_ids), 0)
     await assert_clean(stack, quiet_timeout=90)

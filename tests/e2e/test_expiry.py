@@ -46,7 +46,9 @@ async def stock(api: Api, product: UUID) -> dict:
 
 async def new_product(api: Api, units: int) -> UUID:
     product = uuid4()
-    async with api.http.put(f"{api.inventory_url}/inventory/{product}", json={"name": "expiry", "quantity": units}) as r:
+    async with api.http.put(
+        f"{api.inventory_url}/inventory/{product}", json={"name": "expiry", "quantity": units}
+    ) as r:
         assert r.status == 201, await r.text()
     return product
 
@@ -70,7 +72,12 @@ async def test_an_unconfirmed_reservation_expires_and_a_late_shipping_event_chan
     assert await shipment_status(stack, order_id) == "CANCELLED"
     assert (await api.order(order_id))["status"] == "CANCELLED"
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
-    assert await stock(api, product) == {"product_id": str(product), "on_hand": 10, "reserved": 0, "available": 10}
+    assert await stock(api, product) == {
+        "product_id": str(product),
+        "on_hand": 10,
+        "reserved": 0,
+        "available": 10,
+    }
     assert await settlements(stack, order_id) == ["reserve", "expire"]
 
 
@@ -95,14 +102,18 @@ class Barriers:
 
 
 async def _due(stack: Stack, order_id: UUID) -> bool:
-    rows = await _inventory(stack, "SELECT expires_at <= clock_timestamp() AS due FROM reservations WHERE order_id = $1",
-                            order_id)
+    rows = await _inventory(
+        stack, "SELECT expires_at <= clock_timestamp() AS due FROM reservations WHERE order_id = $1", order_id
+    )
     return bool(rows and rows[0]["due"])
 
 
 async def _commit_waits_on_the_lock(stack: Stack) -> bool:
-    rows = await _inventory(stack, "SELECT count(*) AS n FROM pg_stat_activity"
-                                   " WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    rows = await _inventory(
+        stack,
+        "SELECT count(*) AS n FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
     return rows[0]["n"] > 0
 
 
@@ -116,7 +127,9 @@ async def commit_holds_the_lock_until_due(stack: Stack, api: Api, b: Barriers, o
     return "EXPIRED"
 
 
-async def sweeper_holds_the_claim_while_the_commit_arrives(stack: Stack, api: Api, b: Barriers, order_id: UUID) -> str:
+async def sweeper_holds_the_claim_while_the_commit_arrives(
+    stack: Stack, api: Api, b: Barriers, order_id: UUID
+) -> str:
     """The sweeper claims the due reservation first; the late shipping.scheduled waits on its row lock,
     then finds it expired and changes nothing."""
     await b.held("shipping.before_commit")
@@ -136,17 +149,25 @@ async def commit_in_time(stack: Stack, api: Api, b: Barriers, order_id: UUID) ->
     return "COMMITTED"
 
 
-SCENARIOS = (commit_holds_the_lock_until_due, sweeper_holds_the_claim_while_the_commit_arrives, commit_in_time)
+SCENARIOS = (
+    commit_holds_the_lock_until_due,
+    sweeper_holds_the_claim_while_the_commit_arrives,
+    commit_in_time,
+)
 
 
 async def test_expiry_and_a_late_confirmation_racing_end_with_exactly_one_outcome_every_time(
     make_stack, http, tmp_path: Path
 ):
     barriers = Barriers(tmp_path)
-    stack = await make_stack(env={
-        "RESERVATION_TTL": "1500ms", "RESERVATION_SWEEP_INTERVAL": "50ms",
-        "FAULT_POINTS": ",".join(f"{p}=wait" for p in Barriers.POINTS), "FAULT_BARRIER_DIR": str(tmp_path),
-    })
+    stack = await make_stack(
+        env={
+            "RESERVATION_TTL": "1500ms",
+            "RESERVATION_SWEEP_INTERVAL": "50ms",
+            "FAULT_POINTS": ",".join(f"{p}=wait" for p in Barriers.POINTS),
+            "FAULT_BARRIER_DIR": str(tmp_path),
+        }
+    )
     api = Api(http, stack.url("order"), stack.url("inventory"))
     product = await new_product(api, 100)
     committed = 0
@@ -172,7 +193,10 @@ async def test_expiry_and_a_late_confirmation_racing_end_with_exactly_one_outcom
             assert await shipment_status(stack, order_id) == "CANCELLED", where
             assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE, where
         assert await stock(api, product) == {
-            "product_id": str(product), "on_hand": 100 - committed, "reserved": 0, "available": 100 - committed,
+            "product_id": str(product),
+            "on_hand": 100 - committed,
+            "reserved": 0,
+            "available": 100 - committed,
         }, where
     barriers.release()
     await assert_clean(stack)

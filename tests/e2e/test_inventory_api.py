@@ -26,7 +26,9 @@ class Inventory:
             return r.status, body, r
 
     async def put(self, product_id: UUID, name: str, quantity: int) -> dict:
-        status, body, _ = await self.call("PUT", f"/inventory/{product_id}", json={"name": name, "quantity": quantity})
+        status, body, _ = await self.call(
+            "PUT", f"/inventory/{product_id}", json={"name": name, "quantity": quantity}
+        )
         assert status in (200, 201), body
         return body
 
@@ -42,7 +44,12 @@ def inv(stack, http) -> Inventory:
 
 
 def view(product_id: UUID, on_hand: int, reserved: int = 0) -> dict:
-    return {"product_id": str(product_id), "on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+    return {
+        "product_id": str(product_id),
+        "on_hand": on_hand,
+        "reserved": reserved,
+        "available": on_hand - reserved,
+    }
 
 
 async def test_put_creates_a_product_then_sets_its_stock_and_every_change_is_in_the_ledger(inv: Inventory):
@@ -52,35 +59,47 @@ async def test_put_creates_a_product_then_sets_its_stock_and_every_change_is_in_
     status, body, r = await inv.call("GET", f"/inventory/{p}")
     assert (status, body) == (200, view(p, 12))
     assert r.headers["X-Availability-Source"] == "cache"  # written after the commit, before the answer
-    status, body, _ = await inv.call("PUT", f"/inventory/{p}", json={"name": "Blue mug, large", "quantity": 7})
+    status, body, _ = await inv.call(
+        "PUT", f"/inventory/{p}", json={"name": "Blue mug, large", "quantity": 7}
+    )
     assert (status, body) == (200, view(p, 7))
-    assert (await inv.call("PUT", f"/inventory/{p}", json={"name": "Blue mug, large", "quantity": 7}))[0] == 200
+    assert (await inv.call("PUT", f"/inventory/{p}", json={"name": "Blue mug, large", "quantity": 7}))[
+        0
+    ] == 200
     status, page, _ = await inv.call("GET", f"/inventory/{p}/movements")
     assert status == 200 and page["next_cursor"] is None
     assert [(m["kind"], m["quantity"], m["reason"]) for m in page["movements"]] == [
-        ("adjust", -5, "stock set to 7"), ("receive", 12, "created"),
+        ("adjust", -5, "stock set to 7"),
+        ("receive", 12, "created"),
     ]
 
 
 async def test_receiving_adds_stock_and_an_adjustment_needs_a_reason_and_cannot_go_below_zero(inv: Inventory):
     p = uuid4()
     await inv.put(p, "Tea", 5)
-    status, body, _ = await inv.call("POST", f"/inventory/{p}/stock", json={"quantity": 10, "reason": "PO-881"})
+    status, body, _ = await inv.call(
+        "POST", f"/inventory/{p}/stock", json={"quantity": 10, "reason": "PO-881"}
+    )
     assert (status, body) == (200, view(p, 15))
-    status, body, _ = await inv.call("POST", f"/inventory/{p}/stock",
-                                     json={"kind": "adjust", "quantity": -3, "reason": "damaged in store"})
+    status, body, _ = await inv.call(
+        "POST", f"/inventory/{p}/stock", json={"kind": "adjust", "quantity": -3, "reason": "damaged in store"}
+    )
     assert (status, body) == (200, view(p, 12))
     status, body, _ = await inv.call("POST", f"/inventory/{p}/stock", json={"kind": "adjust", "quantity": -2})
     assert status == 422 and body["error"]["details"][0]["field"] == "reason"
     status, body, _ = await inv.call("POST", f"/inventory/{p}/stock", json={"quantity": -2, "reason": "x"})
     assert status == 422 and body["error"]["details"][0]["field"] == "quantity"
-    status, body, _ = await inv.call("POST", f"/inventory/{p}/stock",
-                                     json={"kind": "adjust", "quantity": -13, "reason": "count"})
+    status, body, _ = await inv.call(
+        "POST", f"/inventory/{p}/stock", json={"kind": "adjust", "quantity": -13, "reason": "count"}
+    )
     assert status == 409 and body["error"]["code"] == "insufficient_stock"
     assert body["error"]["details"] == [{"product_id": str(p), "requested": 13, "available": 12}]
     status, body, _ = await inv.call("PUT", f"/inventory/{p}", json={"name": "Tea", "quantity": 12})
     assert (status, body) == (200, view(p, 12))
-    kinds = [(m["kind"], m["quantity"]) for m in (await inv.call("GET", f"/inventory/{p}/movements"))[1]["movements"]]
+    kinds = [
+        (m["kind"], m["quantity"])
+        for m in (await inv.call("GET", f"/inventory/{p}/movements"))[1]["movements"]
+    ]
     assert kinds == [("adjust", -3), ("receive", 10), ("receive", 5)]  # refused changes left no trace
 
 
@@ -115,25 +134,31 @@ async def test_bulk_read_answers_known_products_and_names_the_unknown(inv: Inven
 
 async def test_unknown_products_are_404_everywhere(inv: Inventory):
     p = uuid4()
-    for method, path, body in [("GET", f"/inventory/{p}", None), ("GET", f"/inventory/{p}/movements", None),
-                               ("POST", f"/inventory/{p}/stock", {"quantity": 1}),
-                               ("GET", "/inventory/not-a-uuid", None)]:
+    for method, path, body in [
+        ("GET", f"/inventory/{p}", None),
+        ("GET", f"/inventory/{p}/movements", None),
+        ("POST", f"/inventory/{p}/stock", {"quantity": 1}),
+        ("GET", "/inventory/not-a-uuid", None),
+    ]:
         status, answer, _ = await inv.call(method, path, json=body)
         assert status == 404 and answer["error"]["code"] == "not_found", (method, path)
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"name": "x", "quantity": -1}, 422),
-    ({"name": "x", "quantity": 2**63}, 422),
-    ({"name": "x", "quantity": "5"}, 422),
-    ({"name": "x", "quantity": True}, 422),
-    ({"name": "x", "quantity": 1.5}, 422),
-    ({"name": "", "quantity": 1}, 422),
-    ({"name": "nul\u0000byte", "quantity": 1}, 422),
-    ({"name": "x", "quantity": 1, "price": 2}, 422),
-    ({"quantity": 1}, 422),
-    ([], 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"name": "x", "quantity": -1}, 422),
+        ({"name": "x", "quantity": 2**63}, 422),
+        ({"name": "x", "quantity": "5"}, 422),
+        ({"name": "x", "quantity": True}, 422),
+        ({"name": "x", "quantity": 1.5}, 422),
+        ({"name": "", "quantity": 1}, 422),
+        ({"name": "nul\u0000byte", "quantity": 1}, 422),
+        ({"name": "x", "quantity": 1, "price": 2}, 422),
+        ({"quantity": 1}, 422),
+        ([], 422),
+    ],
+)
 async def test_invalid_bodies_are_422_with_the_error_shape(inv: Inventory, body, status):
     got, answer, _ = await inv.call("PUT", f"/inventory/{uuid4()}", json=body)
     assert got == status and answer["error"]["code"] == "validation_failed" and answer["error"]["details"]
@@ -144,8 +169,13 @@ async def test_malformed_requests_are_4xx_never_5xx(inv: Inventory):
     cases = [
         ({"data": b'{"name": "x", "quantity": ', "headers": {"Content-Type": "application/json"}}, 400),
         ({"data": b'{"name": "x", "quantity": 1}', "headers": {"Content-Type": "text/plain"}}, 415),
-        ({"data": b'{"name": "' + b"x" * 70_000 + b'", "quantity": 1}',
-          "headers": {"Content-Type": "application/json"}}, 413),
+        (
+            {
+                "data": b'{"name": "' + b"x" * 70_000 + b'", "quantity": 1}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            413,
+        ),
     ]
     for kwargs, expected in cases:
         status, body, _ = await inv.call("PUT", f"/inventory/{p}", **kwargs)
@@ -161,10 +191,15 @@ async def test_malformed_requests_are_4xx_never_5xx(inv: Inventory):
 async def test_the_openapi_document_describes_every_route(inv: Inventory):
     status, doc, _ = await inv.call("GET", "/openapi.json")
     assert status == 200 and doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/inventory", "/inventory/{product_id}", "/inventory/{product_id}/stock",
-                                 "/inventory/{product_id}/movements"}
+    assert set(doc["paths"]) == {
+        "/inventory",
+        "/inventory/{product_id}",
+        "/inventory/{product_id}/stock",
+        "/inventory/{product_id}/movements",
+    }
     assert {"SetStock", "ChangeStock", "StockView", "StockList", "MovementPage", "ErrorBody"} <= set(
-        doc["components"]["schemas"])
+        doc["components"]["schemas"]
+    )
 
 
 async def test_orders_move_the_availability_the_api_shows(stack, inv: Inventory, api: Api):
@@ -175,11 +210,11 @@ async def test_orders_move_the_availability_the_api_shows(stack, inv: Inventory,
     assert await inv.get(p) == view(p, 2)
     status, page, _ = await inv.call("GET", f"/inventory/{p}/movements")
     assert [(m["kind"], m["quantity"], m["order_id"]) for m in page["movements"]] == [
-        ("commit", 4, str(order_id)), ("reserve", 4, str(order_id)), ("receive", 6, None),
+        ("commit", 4, str(order_id)),
+        ("reserve", 4, str(order_id)),
+        ("receive", 6, None),
     ]
     await assert_clean(stack)
-
-
 
 
 async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_and_the_cache_heals(
@@ -212,5 +247,6 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
     async def healed() -> bool:
         status, body, r = await inv.call("GET", f"/inventory/{p}")
         return status == 200 and r.headers.get("X-Availability-Source") == "cache" and body == view(p, 15)
+
     await eventually(healed, 30, 0.1, "reads served from a repaired cache")
     await assert_clean(stack)  # includes Redis equal to PostgreSQL for every product

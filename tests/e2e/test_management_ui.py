@@ -36,7 +36,9 @@ async def test_queues_page_lists_the_saga_queues(stack: Stack, api: Api, http: a
     if chromium() is None:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make deps`", pytrace=False)
     product = uuid4()
-    async with http.put(f"{stack.url('inventory')}/inventory/{product}", json={"name": "ui", "quantity": 10}) as r:
+    async with http.put(
+        f"{stack.url('inventory')}/inventory/{product}", json={"name": "ui", "quantity": 10}
+    ) as r:
         assert r.status in (200, 201), await r.text()
     order = await api.terminal(await api.place([(product, 2, "49.90")]))
     assert order["status"] == "CONFIRMED", order
@@ -45,13 +47,21 @@ async def test_queues_page_lists_the_saga_queues(stack: Stack, api: Api, http: a
     vhost = unquote(urlsplit(stack.amqp_url).path.removeprefix("/"))
     screenshot = stack.log_dir / "rabbitmq-queues.png"
     rows = await capture_queues(
-        ui_url=f"{ui.scheme}://{ui.hostname}:{ui.port}", vhost=vhost, screenshot=screenshot,
-        user=ui.username or "guest", password=ui.password or "guest", until=shown, timeout=30)
+        ui_url=f"{ui.scheme}://{ui.hostname}:{ui.port}",
+        vhost=vhost,
+        screenshot=screenshot,
+        user=ui.username or "guest",
+        password=ui.password or "guest",
+        until=shown,
+        timeout=30,
+    )
 
     assert screenshot.stat().st_size > 10_000, f"screenshot {screenshot} looks empty"
     assert {"payment.order-created", "inventory.payment-approved", "order.inventory-committed"} <= rows.keys()
     assert sorted(ALL_QUEUES - rows.keys()) == [], f"not on the page; see {screenshot}"
     assert sorted(rows.keys() - ALL_QUEUES) == [], "queues the saga does not declare"
-    assert [q for q in sorted(MAIN_QUEUES) if consumers(rows, q) < 1] == [], f"without consumer; see {screenshot}"
+    assert [q for q in sorted(MAIN_QUEUES) if consumers(rows, q) < 1] == [], (
+        f"without consumer; see {screenshot}"
+    )
     assert [q for q in sorted(DLQS) if rows[q].get("Total") != "0"] == [], f"DLQs not empty; see {screenshot}"
     await assert_clean(stack)

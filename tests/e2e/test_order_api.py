@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 
 
 async def post(api, body: bytes | str, content_type: str = "application/json", headers: dict | None = None):
-    async with api.http.post(f"{api.order_url}/orders", data=body,
-                             headers={"Content-Type": content_type, **(headers or {})}) as r:
+    async with api.http.post(
+        f"{api.order_url}/orders", data=body, headers={"Content-Type": content_type, **(headers or {})}
+    ) as r:
         return r.status, await r.json(), r.headers
 
 
@@ -97,15 +98,22 @@ async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, 
 
 TEXT = json.dumps(valid())
 MALFORMED = {
-    "truncated": TEXT[: len(TEXT) // 2], "a lone brace": "{", "empty": "", "not json": "not json",
-    "trailing comma": '{"items": [1, 2,]}', "NaN": "NaN", "Infinity": '{"a": Infinity}',
+    "truncated": TEXT[: len(TEXT) // 2],
+    "a lone brace": "{",
+    "empty": "",
+    "not json": "not json",
+    "trailing comma": '{"items": [1, 2,]}',
+    "NaN": "NaN",
+    "Infinity": '{"a": Infinity}',
     "raw NUL byte": TEXT.replace('"credit_card"', '"credit\x00card"'),
     "not UTF-8": b'{"customer_id": "\xff\xfe"}',
 }
 
 
 async def test_malformed_json_is_400(stack, api):
-    await refused(stack, api, {k: (v, "application/json") for k, v in MALFORMED.items()}, 400, "malformed_json")
+    await refused(
+        stack, api, {k: (v, "application/json") for k, v in MALFORMED.items()}, 400, "malformed_json"
+    )
 
 
 async def test_a_body_that_is_not_json_by_content_type_is_415(stack, api):
@@ -122,7 +130,7 @@ async def test_a_body_over_64_kib_is_413(stack, api):
 INVALID = {
     "quantity 0": lambda: valid(quantity=0),
     "quantity -1": lambda: valid(quantity=-1),
-    "quantity 2**63": lambda: valid(quantity=2 ** 63),
+    "quantity 2**63": lambda: valid(quantity=2**63),
     "quantity as text": lambda: valid(quantity="2"),
     "quantity with a fraction": lambda: valid(quantity=1.5),
     "no customer_id": lambda: without(valid(), "customer_id"),
@@ -178,7 +186,9 @@ async def test_the_same_idempotency_key_with_another_body_is_409(stack, api):
     key = f"retry-{uuid4()}"
     status, first, _ = await post(api, json.dumps(valid(product)), headers={"Idempotency-Key": key})
     assert status == 201
-    status, body, _ = await post(api, json.dumps(valid(product, quantity=3)), headers={"Idempotency-Key": key})
+    status, body, _ = await post(
+        api, json.dumps(valid(product, quantity=3)), headers={"Idempotency-Key": key}
+    )
     assert status == 409
     assert_error_shape(body, "idempotency_key_reused")
     await api.terminal(UUID(first["order_id"]))
@@ -224,8 +234,10 @@ async def test_orders_can_be_listed_by_status(stack, api):
     declined = await api.place([(product, 1, "20000.00")])
     await api.terminal(confirmed)
     await api.terminal(declined)
-    for status_filter, included, excluded in (("PAYMENT_FAILED", declined, confirmed),
-                                              ("CONFIRMED", confirmed, declined)):
+    for status_filter, included, excluded in (
+        ("PAYMENT_FAILED", declined, confirmed),
+        ("CONFIRMED", confirmed, declined),
+    ):
         status, page = await get(api, f"/orders?status={status_filter}&limit=100")
         assert status == 200
         assert {o["status"] for o in page["orders"]} == {status_filter}
@@ -236,8 +248,20 @@ async def test_orders_can_be_listed_by_status(stack, api):
 
 async def test_a_bad_list_query_is_422(stack, api):
     wrong = {}
-    for query in ("limit=0", "limit=101", "limit=-1", "limit=ten", "limit=²", "limit=1.5", "limit=", "status=SHIPPED",
-                  "status=pending", "cursor=garbage", "cursor=" + "A" * 10, "cursor=%FF%FE"):
+    for query in (
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=ten",
+        "limit=²",
+        "limit=1.5",
+        "limit=",
+        "status=SHIPPED",
+        "status=pending",
+        "cursor=garbage",
+        "cursor=" + "A" * 10,
+        "cursor=%FF%FE",
+    ):
         status, body = await get(api, f"/orders?{query}")
         if status != 422 or body.get("error", {}).get("code") != "validation_failed":
             wrong[query] = (status, body)

@@ -41,9 +41,15 @@ async def test_an_order_is_confirmed_with_a_tracking_code_and_its_whole_history(
     order = await eventually(tracked, 15, message="tracking code")
     assert TRACKING.match(order["tracking_code"])
     assert statuses(order) == ["PENDING", "PAYMENT_APPROVED", "INVENTORY_RESERVED", "CONFIRMED"]
-    assert sorted(event_types(order)) == sorted([
-        "order.created", "payment.approved", "inventory.reserved", "shipping.scheduled", "inventory.committed",
-    ])
+    assert sorted(event_types(order)) == sorted(
+        [
+            "order.created",
+            "payment.approved",
+            "inventory.reserved",
+            "shipping.scheduled",
+            "inventory.committed",
+        ]
+    )
     assert all(h["applied"] for h in order["history"])
     assert (await money_of(stack, [order_id]))[order_id] == Money("APPROVED", charges=1, refunds=0)
     assert await stock_of(stack, product) == (8, 0)
@@ -74,7 +80,13 @@ async def test_out_of_stock_cancels_and_reverses_the_payment_once(stack, api):
     order_id = await api.place([(product, 5, "10.00")])
     order = await api.terminal(order_id)
     assert order["status"] == "CANCELLED"
-    assert statuses(order) == ["PENDING", "PAYMENT_APPROVED", "INVENTORY_FAILED", "PAYMENT_REVERSED", "CANCELLED"]
+    assert statuses(order) == [
+        "PENDING",
+        "PAYMENT_APPROVED",
+        "INVENTORY_FAILED",
+        "PAYMENT_REVERSED",
+        "CANCELLED",
+    ]
     assert order["tracking_code"] is None
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
     assert await stock_of(stack, product) == (3, 0)
@@ -98,7 +110,12 @@ async def test_a_shipping_failure_releases_the_stock_and_reverses_the_payment_on
     order = await api.terminal(order_id)
     assert order["status"] == "CANCELLED"
     assert statuses(order) == [
-        "PENDING", "PAYMENT_APPROVED", "INVENTORY_RESERVED", "SHIPPING_FAILED", "PAYMENT_REVERSED", "CANCELLED",
+        "PENDING",
+        "PAYMENT_APPROVED",
+        "INVENTORY_RESERVED",
+        "SHIPPING_FAILED",
+        "PAYMENT_REVERSED",
+        "CANCELLED",
     ]
     assert order["tracking_code"] is None
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE

@@ -23,7 +23,8 @@ async def _per_service(stack: Stack, select: str) -> dict[str, int]:
     try:
         rows = await conn.fetch(
             f"SELECT datname, {select} AS n FROM pg_stat_activity"
-            " WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid() GROUP BY datname", list(databases),
+            " WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid() GROUP BY datname",
+            list(databases),
         )
     finally:
         await conn.close()
@@ -40,9 +41,11 @@ async def backends(stack: Stack) -> dict[str, int]:
 async def each_holds_a_backend(stack: Stack, timeout: float = 30) -> dict[str, int]:
     """Wait until every service holds a connection (a pool reconnects lazily, so one whose connections
     were terminated holds none until it next needs one); returns the counts."""
+
     async def held() -> dict[str, int] | None:
         counts = await backends(stack)
         return counts if all(counts.values()) else None
+
     return await eventually(held, timeout, 0.05, f"each of {', '.join(SERVICES)} holding a backend")
 
 
@@ -58,8 +61,15 @@ def cluster() -> tuple[str, str]:
 async def pg_ctlcluster(action: str, timeout: float = 60) -> None:
     version, name = cluster()
     proc = await asyncio.create_subprocess_exec(
-        "pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, "-m", "fast",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        "pg_ctlcluster",
+        "--skip-systemctl-redirect",
+        version,
+        name,
+        action,
+        "-m",
+        "fast",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode == 0, f"pg_ctlcluster {action}: {out.decode()}"
@@ -73,4 +83,5 @@ async def server_up(stack: Stack, timeout: float = 60) -> None:
             return False
         await conn.close()
         return True
+
     await eventually(up, timeout, 0.2, "PostgreSQL accepting connections")

@@ -6,8 +6,9 @@ import asyncpg
 
 from stack.supervisor import Stack
 
-OUTBOX_TWICE = ("SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY order_id, routing_key"
-                " HAVING count(*) > 1) d")
+OUTBOX_TWICE = (
+    "SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY order_id, routing_key HAVING count(*) > 1) d"
+)
 DUPLICATES: dict[str, tuple[str, ...]] = {
     "order": (
         OUTBOX_TWICE,
@@ -57,5 +58,7 @@ async def duplicated(stack: Stack) -> int:
 
 
 async def effect_counts(stack: Stack) -> dict[str, int]:
-    counts = await _each(stack, {s: tuple(f"SELECT count(*) FROM {t}" for t in ts) for s, ts in EFFECT_TABLES.items()})
+    counts = await _each(
+        stack, {s: tuple(f"SELECT count(*) FROM {t}" for t in ts) for s, ts in EFFECT_TABLES.items()}
+    )
     return {k.replace("SELECT count(*) FROM ", ""): v for k, v in counts.items()}

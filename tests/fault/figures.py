@@ -15,12 +15,12 @@ FIGURES_FILE = ARTIFACTS / "fault-figures.jsonl"
 @dataclass
 class Figures:
     test: str
-    orders: int = 0            # orders accepted (201) during the test
-    faults: int = 0            # faults injected: kills, connection drops, outages, bad messages...
-    lost: int = -1             # accepted orders that never reached the terminal status they should (-1: not measured)
-    duplicated: int = -1       # effects applied more than once (-1: not measured)
+    orders: int = 0  # orders accepted (201) during the test
+    faults: int = 0  # faults injected: kills, connection drops, outages, bad messages...
+    lost: int = -1  # accepted orders that never reached the terminal status they should (-1: not measured)
+    duplicated: int = -1  # effects applied more than once (-1: not measured)
     recovery_s: float | None = None  # from the end of the fault to quiet (every saga finished)
-    seconds: float = 0.0       # the whole test
+    seconds: float = 0.0  # the whole test
     notes: dict = field(default_factory=dict)
 
     def line(self) -> str:
@@ -32,8 +32,10 @@ def table(rows: list[Figures]) -> list[str]:
     lines = [head, "-" * len(head)]
     for f in rows:
         recovery = f"{f.recovery_s:.1f}s" if f.recovery_s is not None else "-"
-        lines.append(f"{f.test[:90]:<90} {f.orders:>6} {f.faults:>6} {_n(f.lost):>4} {_n(f.duplicated):>4}"
-                     f" {recovery:>9} {f.seconds:>5.0f}s")
+        lines.append(
+            f"{f.test[:90]:<90} {f.orders:>6} {f.faults:>6} {_n(f.lost):>4} {_n(f.duplicated):>4}"
+            f" {recovery:>9} {f.seconds:>5.0f}s"
+        )
     return lines
 
 

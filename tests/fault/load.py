@@ -34,11 +34,13 @@ class Waves:
 
     async def accepted(self, n: int, timeout: float = 60) -> None:
         """Wait until at least `n` orders were accepted: faults are injected at points of progress."""
+
         def reached() -> bool:
             if self._task is not None and self._task.done() and self._task.exception():
                 # the load failed: say why now, not at the deadline
                 raise RuntimeError(f"the load failed: {self._task.exception()!r}") from self._task.exception()
             return len(self.orders.expected) >= n
+
         await eventually(reached, timeout, 0.05, f"{n} orders accepted")
 
     async def done(self) -> None:

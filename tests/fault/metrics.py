@@ -9,6 +9,8 @@ async def counter(http: aiohttp.ClientSession, base_url: str, name: str, **label
     async with http.get(f"{base_url}/metrics") as r:
         text = await r.text()
     return sum(
-        s.value for family in text_string_to_metric_families(text) for s in family.samples
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
         if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
     )

@@ -28,9 +28,9 @@ def saga_mix(product: UUID) -> list[tuple[Items, str]]:
         ([(product, 1, "10.00")], "CONFIRMED"),
         ([(product, 2, "12.50")], "CONFIRMED"),
         ([(product, 3, "7.00")], "CONFIRMED"),
-        ([(product, 1, "20000.00")], "PAYMENT_FAILED"),   # declined
-        ([(product, 1000, "1.00")], "CANCELLED"),        # out of stock: payment reversed
-        ([(product, 51, "1.00")], "CANCELLED"),          # carrier refuses: stock released, payment reversed
+        ([(product, 1, "20000.00")], "PAYMENT_FAILED"),  # declined
+        ([(product, 1000, "1.00")], "CANCELLED"),  # out of stock: payment reversed
+        ([(product, 51, "1.00")], "CANCELLED"),  # carrier refuses: stock released, payment reversed
     ]
 
 
@@ -39,15 +39,16 @@ class Orders:
     http: aiohttp.ClientSession
     stack: Stack
     expected: dict[UUID, str] = field(default_factory=dict)  # order -> the terminal status it must reach
-    statuses: Counter = field(default_factory=Counter)      # every HTTP status seen (and "error")
+    statuses: Counter = field(default_factory=Counter)  # every HTTP status seen (and "error")
 
     async def place(self, items: Items, expect: str | None = None, deadline_s: float = 90) -> UUID:
         key, body = str(uuid4()), order_body(items)
         deadline = time.monotonic() + deadline_s
         while True:
             try:
-                async with self.http.post(f"{self.stack.url('order')}/orders", json=body,
-                                          headers={"Idempotency-Key": key}) as r:
+                async with self.http.post(
+                    f"{self.stack.url('order')}/orders", json=body, headers={"Idempotency-Key": key}
+                ) as r:
                     self.statuses[r.status] += 1
                     payload = await r.json(content_type=None)
                     if r.status == 201:
@@ -68,13 +69,15 @@ class Orders:
         async def one(items: Items, expect: str) -> UUID:
             async with gate:
                 return await self.place(items, expect)
+
         return list(await asyncio.gather(*(one(i, e) for i, e in specs)))
 
     async def final_statuses(self) -> dict[UUID, str | None]:
         conn = await asyncpg.connect(self.stack.database_url("order"), timeout=10)
         try:
-            rows = await conn.fetch("SELECT order_id, status FROM orders WHERE order_id = ANY($1::uuid[])",
-                                    list(self.expected))
+            rows = await conn.fetch(
+                "SELECT order_id, status FROM orders WHERE order_id = ANY($1::uuid[])", list(self.expected)
+            )
         finally:
             await conn.close()
         found = {r["order_id"]: r["status"] for r in rows}
@@ -86,6 +89,7 @@ class Orders:
 
         async def done() -> bool:
             return all(s in TERMINAL for s in (await self.final_statuses()).values())
+
         await eventually(done, timeout, 0.1, f"{len(self.expected)} orders terminal")
         return time.monotonic() - started
 

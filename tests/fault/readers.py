@@ -11,7 +11,7 @@ import aiohttp
 @dataclass
 class Readers:
     http: aiohttp.ClientSession
-    urls: list[str]                      # GETs to repeat
+    urls: list[str]  # GETs to repeat
     statuses: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)  # X-Availability-Source of inventory's answers
     slowest_s: float = 0.0

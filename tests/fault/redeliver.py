@@ -35,7 +35,8 @@ async def sent_events(stack: Stack, order_ids: list[UUID] | None = None) -> list
         try:
             rows = await conn.fetch(
                 "SELECT event_id, order_id, exchange, routing_key, body FROM outbox WHERE sent_at IS NOT NULL"
-                " AND ($1::uuid[] IS NULL OR order_id = ANY($1::uuid[])) ORDER BY id", order_ids,
+                " AND ($1::uuid[] IS NULL OR order_id = ANY($1::uuid[])) ORDER BY id",
+                order_ids,
             )
         finally:
             await conn.close()
@@ -49,13 +50,22 @@ async def publish_again(stack: Stack, events: list[Sent], copies: int = 1) -> No
         publisher = Publisher(connection, 10)  # type: ignore[arg-type]
         for e in events:
             for _ in range(copies):
-                await publisher.publish(e.exchange, e.routing_key, e.body, message_id=str(e.event_id),
-                                        correlation_id=str(e.order_id))
+                await publisher.publish(
+                    e.exchange,
+                    e.routing_key,
+                    e.body,
+                    message_id=str(e.event_id),
+                    correlation_id=str(e.order_id),
+                )
     finally:
         await connection.close()
 
 
 async def duplicates_seen(http, stack: Stack) -> float:
     """Deliveries every consumer recognised as already applied (its inbox had the event id)."""
-    return sum([await counter(http, stack.url(s), "saga_events_consumed_total", outcome="duplicate")
-                for s in SERVICES])
+    return sum(
+        [
+            await counter(http, stack.url(s), "saga_events_consumed_total", outcome="duplicate")
+            for s in SERVICES
+        ]
+    )

@@ -61,7 +61,9 @@ async def test_broker_app_stopped_and_started_under_load(shared_stack, http, fig
     product = await new_product(stack, 100)
     await rabbitmqctl("stop_app")
     try:
-        down = await orders.place_all(saga_mix(product))  # accepted while the broker is away: the outbox holds them
+        down = await orders.place_all(
+            saga_mix(product)
+        )  # accepted while the broker is away: the outbox holds them
     finally:
         await rabbitmqctl("start_app")
         await rabbitmqctl("await_startup")

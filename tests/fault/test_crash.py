@@ -28,9 +28,7 @@ CASES.insert(4, ("payment", "after_charge_before_record"))
 
 
 @pytest.mark.parametrize(("service", "point"), CASES, ids=[f"{s}.{p}" for s, p in CASES])
-async def test_killed_at(
-    shared_stack, http, figures: Figures, service: str, point: str
-) -> None:
+async def test_killed_at(shared_stack, http, figures: Figures, service: str, point: str) -> None:
     stack = shared_stack
     product = await new_product(stack, 100)
     await stack.stop(service)
@@ -55,5 +53,9 @@ async def test_killed_at(
         assert m.refunds == (1 if want == "CANCELLED" else 0), f"{order_id}: {m}"
     figures.orders, figures.faults = len(accepted), 1
     figures.lost, figures.duplicated = await orders.lost(), await duplicated(stack)
-    figures.notes = {"killed": f"{service}.{point}", "http": dict(orders.statuses), "checked": len(report.counts)}
+    figures.notes = {
+        "killed": f"{service}.{point}",
+        "http": dict(orders.statuses),
+        "checked": len(report.counts),
+    }
     assert figures.lost == 0 and figures.duplicated == 0

@@ -30,7 +30,9 @@ async def _answers(http, url: str) -> bool:
         return r.status == 200
 
 
-async def _finish(stack, orders: Orders, readers: Readers, task, figures: Figures, restored: float, faults: int):
+async def _finish(
+    stack, orders: Orders, readers: Readers, task, figures: Figures, restored: float, faults: int
+):
     await orders.settled(120)
     for url in readers.urls:  # the pools healed: every read answers again
         await eventually(lambda url=url: _answers(readers.http, url), 30, 0.1, f"{url} answering 200")
@@ -49,8 +51,14 @@ async def test_backends_terminated_under_load(shared_stack, http, figures: Figur
     product = await new_product(stack, 10)
     orders = Orders(http, stack)
     known = await orders.place([(product, 1, "10.00")], "CONFIRMED")
-    readers = Readers(http, [f"{stack.url('order')}/orders/{known}", f"{stack.url('order')}/orders?limit=5",
-                             f"{stack.url('inventory')}/inventory/{product}"])
+    readers = Readers(
+        http,
+        [
+            f"{stack.url('order')}/orders/{known}",
+            f"{stack.url('order')}/orders?limit=5",
+            f"{stack.url('inventory')}/inventory/{product}",
+        ],
+    )
     task = readers.start()
     waves = Waves(orders, waves=4)
     await waves.start()
@@ -73,7 +81,9 @@ async def test_postgres_stopped_and_started_under_load(shared_stack, http, figur
     product = await new_product(stack, 10)
     orders = Orders(http, stack)
     known = await orders.place([(product, 1, "10.00")], "CONFIRMED")
-    readers = Readers(http, [f"{stack.url('order')}/orders/{known}", f"{stack.url('inventory')}/inventory/{product}"])
+    readers = Readers(
+        http, [f"{stack.url('order')}/orders/{known}", f"{stack.url('inventory')}/inventory/{product}"]
+    )
     task = readers.start()
     waves = Waves(orders, waves=2)
     await waves.start()
@@ -81,14 +91,18 @@ async def test_postgres_stopped_and_started_under_load(shared_stack, http, figur
     await pg_ctlcluster("stop")
     try:
         probes = await _probe_while_down(stack, http, known)
-        during = asyncio.create_task(orders.place([(product, 1, "10.00")], "CONFIRMED"))  # retried until it is back
+        during = asyncio.create_task(
+            orders.place([(product, 1, "10.00")], "CONFIRMED")
+        )  # retried until it is back
     finally:
         await pg_ctlcluster("start")
     restored = time.monotonic()
     await server_up(stack)
     await during
     await waves.done()
-    assert probes == {"POST /orders": 503, "GET /orders/{id}": 503, "GET /ready": 503, "GET /health": 200}, probes
+    assert probes == {"POST /orders": 503, "GET /orders/{id}": 503, "GET /ready": 503, "GET /health": 200}, (
+        probes
+    )
     await _finish(stack, orders, readers, task, figures, restored, 1)
 
 
@@ -98,7 +112,11 @@ async def _probe_while_down(stack, http, order_id) -> dict[str, int]:
     async with http.post(f"{base}/orders", json=order_body([(order_id, 1, "1.00")])) as r:
         answers["POST /orders"] = r.status
         assert r.status != 503 or (await r.json())["error"]["code"] == "unavailable"
-    for name, path in (("GET /orders/{id}", f"/orders/{order_id}"), ("GET /ready", "/ready"), ("GET /health", "/health")):
+    for name, path in (
+        ("GET /orders/{id}", f"/orders/{order_id}"),
+        ("GET /ready", "/ready"),
+        ("GET /health", "/health"),
+    ):
         async with http.get(base + path) as r:
             answers[name] = r.status
     return answers

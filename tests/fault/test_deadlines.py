@@ -44,10 +44,15 @@ async def test_a_handler_over_its_deadline_is_rolled_back_and_retried_without_do
     stack = shared_stack
     product = await new_product(stack, 10)
     await stack.stop("payment")
-    await stack.start("payment", {
-        "FAULT_POINTS": f"{POINT}=wait", "FAULT_BARRIER_DIR": str(tmp_path),
-        "HANDLER_TIMEOUT_S": "1", "MAX_DELIVERY_ATTEMPTS": "6",
-    })
+    await stack.start(
+        "payment",
+        {
+            "FAULT_POINTS": f"{POINT}=wait",
+            "FAULT_BARRIER_DIR": str(tmp_path),
+            "HANDLER_TIMEOUT_S": "1",
+            "MAX_DELIVERY_ATTEMPTS": "6",
+        },
+    )
     orders = Orders(http, stack)
     order_id = await orders.place([(product, 1, "10.00")], "CONFIRMED")
     payment = stack.url("payment")
@@ -96,4 +101,3 @@ async def test_the_handler_deadline_is_far_below_the_brokers_consumer_timeout() 
     consumer_timeout_s = int(out.removeprefix("{ok,").removesuffix("}")) / 1000
     handler_timeout_s = ServiceSettings.model_fields["handler_timeout_s"].default
     assert handler_timeout_s * 10 <= consumer_timeout_s, (handler_timeout_s, consumer_timeout_s)
-

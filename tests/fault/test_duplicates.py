@@ -28,13 +28,24 @@ SEED = int(os.environ.get("FAULT_SEED", "4242"))
 
 def plan(rng: random.Random, n_orders: int) -> dict[tuple[int, str], int]:
     """(order index, event type) -> extra copies: decided by the seed alone, not by timing."""
-    types = ("order.created", "payment.approved", "payment.failed", "payment.reversed", "inventory.reserved",
-             "inventory.failed", "inventory.released", "inventory.committed", "shipping.scheduled",
-             "shipping.failed")
+    types = (
+        "order.created",
+        "payment.approved",
+        "payment.failed",
+        "payment.reversed",
+        "inventory.reserved",
+        "inventory.failed",
+        "inventory.released",
+        "inventory.committed",
+        "shipping.scheduled",
+        "shipping.failed",
+    )
     return {(i, t): rng.choice((1, 1, 2, 3)) for i in range(n_orders) for t in types if rng.random() < 0.5}
 
 
-async def test_random_duplicate_deliveries_apply_each_effect_once(shared_stack, http, figures: Figures) -> None:
+async def test_random_duplicate_deliveries_apply_each_effect_once(
+    shared_stack, http, figures: Figures
+) -> None:
     print(f"FAULT_SEED={SEED}")
     stack = shared_stack
     product = await new_product(stack, 100)
@@ -47,8 +58,11 @@ async def test_random_duplicate_deliveries_apply_each_effect_once(shared_stack, 
     done: set[tuple[int, str]] = set()
     injected = 0
     while True:  # duplicate what the plan names as soon as the relay has sent it, while sagas run
-        fresh = [e for e in await sent_events(stack, ids) if (index[e.order_id], e.routing_key) in wanted
-                 and (index[e.order_id], e.routing_key) not in done]
+        fresh = [
+            e
+            for e in await sent_events(stack, ids)
+            if (index[e.order_id], e.routing_key) in wanted and (index[e.order_id], e.routing_key) not in done
+        ]
         for e in fresh:
             copies = wanted[(index[e.order_id], e.routing_key)]
             await publish_again(stack, [e], copies)
@@ -67,7 +81,9 @@ async def test_random_duplicate_deliveries_apply_each_effect_once(shared_stack, 
     started = time.monotonic()
     await publish_again(stack, everything)
     again = sum(e.deliveries for e in everything)
-    await eventually(lambda: _seen(http, stack, baseline + injected + again), 30, 0.1, "every redelivery seen")
+    await eventually(
+        lambda: _seen(http, stack, baseline + injected + again), 30, 0.1, "every redelivery seen"
+    )
     await assert_clean(stack)
     assert await effect_counts(stack) == before, "a redelivered event changed state"
 
@@ -115,5 +131,3 @@ async def test_a_replayed_outbox_batch_is_absorbed(shared_stack, http, figures: 
     figures.recovery_s = round(time.monotonic() - started, 1)
     figures.notes = {"outbox_rows_replayed": len(replayed), "deliveries": expected}
     assert figures.lost == 0 and figures.duplicated == 0
-
-

@@ -35,13 +35,30 @@ ST = Path(sys.executable).parent / "st"
 
 async def _schemathesis(base_url: str, workdir: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        str(ST), "run", f"{base_url}/openapi.json", "--url", base_url, "--checks", CHECKS,
+        str(ST),
+        "run",
+        f"{base_url}/openapi.json",
+        "--url",
+        base_url,
+        "--checks",
+        CHECKS,
         # one worker: deterministic order, and CPython 3.11's ast.parse is not thread-safe (hypothesis
         # parses lambda sources, and two worker threads at once crash it: "AST constructor recursion
         # depth mismatch"), which schemathesis reports as a runtime error of its own
-        "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--no-color",
-        "--request-timeout", "10", "--generation-database", "none",
-        cwd=workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        "--seed",
+        str(SEED),
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--workers",
+        "1",
+        "--no-color",
+        "--request-timeout",
+        "10",
+        "--generation-database",
+        "none",
+        cwd=workdir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), 240)
     return proc.returncode, out.decode(errors="replace")
@@ -66,7 +83,9 @@ def _cases(output: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-async def _request(http, method: str, url: str, body: bytes | None = None, headers=None) -> tuple[int, dict | str]:
+async def _request(
+    http, method: str, url: str, body: bytes | None = None, headers=None
+) -> tuple[int, dict | str]:
     async with http.request(method, url, data=body, headers=headers or {}) as r:
         text = await r.text()
         try:
@@ -102,10 +121,18 @@ async def test_nul_bytes_anywhere_are_refused_never_a_500(shared_stack, http, fi
         "NUL in cursor": ("GET", f"{order}/orders?cursor=%00", None, 422),
         "NUL in limit": ("GET", f"{order}/orders?limit=1%00", None, 422),
         "NUL in the product id": ("GET", f"{inventory}/inventory/%00", None, 404),
-        "NUL in a product name": ("PUT", f"{inventory}/inventory/{uuid4()}",
-                                  json.dumps({"name": "a\x00b", "quantity": 1}).encode(), 422),
-        "NUL in a stock reason": ("POST", f"{inventory}/inventory/{product}/stock",
-                                  json.dumps({"kind": "adjust", "quantity": -1, "reason": "\x00"}).encode(), 422),
+        "NUL in a product name": (
+            "PUT",
+            f"{inventory}/inventory/{uuid4()}",
+            json.dumps({"name": "a\x00b", "quantity": 1}).encode(),
+            422,
+        ),
+        "NUL in a stock reason": (
+            "POST",
+            f"{inventory}/inventory/{product}/stock",
+            json.dumps({"kind": "adjust", "quantity": -1, "reason": "\x00"}).encode(),
+            422,
+        ),
     }
     for name, (method, url, body, expected) in cases.items():
         status, answer = await _request(http, method, url, body, json_headers if body else None)
@@ -114,8 +141,11 @@ async def test_nul_bytes_anywhere_are_refused_never_a_500(shared_stack, http, fi
     # a NUL in a header never reaches the application: the HTTP parser refuses the request
     port = shared_stack.ports["order"]
     body = json.dumps(order_body([(product, 1, "1.00")])).encode()
-    raw = await _raw(port, b"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Idempotency-Key: a\x00b\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    raw = await _raw(
+        port,
+        b"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Idempotency-Key: a\x00b\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
+    )
     _refused_by_the_parser(raw)
     await assert_clean(shared_stack)
     figures.faults, figures.lost, figures.duplicated = len(cases) + 1, 0, await duplicated(shared_stack)
@@ -162,21 +192,34 @@ async def test_huge_numbers_and_deep_nesting_are_refused(shared_stack, http, fig
     product = await new_product(shared_stack, 5)
     deep = b"[" * 20_000 + b"]" * 20_000
     cases = {
-        "stock 2^63": ("PUT", f"{inventory}/inventory/{uuid4()}", {"name": "x", "quantity": 2 ** 63}, 422),
+        "stock 2^63": ("PUT", f"{inventory}/inventory/{uuid4()}", {"name": "x", "quantity": 2**63}, 422),
         "stock -1": ("PUT", f"{inventory}/inventory/{uuid4()}", {"name": "x", "quantity": -1}, 422),
-        "receipt 2^63": ("POST", f"{inventory}/inventory/{product}/stock", {"quantity": 2 ** 63}, 422),
-        "receipt -2^63": ("POST", f"{inventory}/inventory/{product}/stock",
-                          {"kind": "adjust", "quantity": -(2 ** 63), "reason": "r"}, 422),
-        "order quantity 2^64": ("POST", f"{order}/orders", {**order_body([(product, 1, "1.00")]),
-                                "items": [{"product_id": str(product), "quantity": 2 ** 64, "unit_price": 1}]}, 422),
+        "receipt 2^63": ("POST", f"{inventory}/inventory/{product}/stock", {"quantity": 2**63}, 422),
+        "receipt -2^63": (
+            "POST",
+            f"{inventory}/inventory/{product}/stock",
+            {"kind": "adjust", "quantity": -(2**63), "reason": "r"},
+            422,
+        ),
+        "order quantity 2^64": (
+            "POST",
+            f"{order}/orders",
+            {
+                **order_body([(product, 1, "1.00")]),
+                "items": [{"product_id": str(product), "quantity": 2**64, "unit_price": 1}],
+            },
+            422,
+        ),
         "unit price 1e400": ("POST", f"{order}/orders", None, 422),
-        "limit 2^63": ("GET", f"{order}/orders?limit={2 ** 63}", None, 422),
+        "limit 2^63": ("GET", f"{order}/orders?limit={2**63}", None, 422),
     }
     for name, (method, url, payload, expected) in cases.items():
         body = json.dumps(payload).encode() if payload is not None else None
         if name == "unit price 1e400":
             body = json.dumps(order_body([(product, 1, "1.00")])).replace("1.0", "1e400").encode()
-        status, answer = await _request(http, method, url, body, {"Content-Type": "application/json"} if body else None)
+        status, answer = await _request(
+            http, method, url, body, {"Content-Type": "application/json"} if body else None
+        )
         _refused(status, answer, expected)
     for url in (f"{order}/orders", f"{inventory}/inventory/{product}/stock"):
         status, answer = await _request(http, "POST", url, deep, {"Content-Type": "application/json"})
@@ -185,7 +228,9 @@ async def test_huge_numbers_and_deep_nesting_are_refused(shared_stack, http, fig
     figures.faults, figures.lost, figures.duplicated = len(cases) + 2, 0, await duplicated(shared_stack)
 
 
-async def test_the_largest_order_the_api_accepts_completes_its_saga(shared_stack, http, figures: Figures) -> None:
+async def test_the_largest_order_the_api_accepts_completes_its_saga(
+    shared_stack, http, figures: Figures
+) -> None:
     """Every bound of the schema at once (100 lines of 10000 units at 1000000.00): the total is far
     above the approval limit, so the order must end PAYMENT_FAILED, not stuck on a number too wide
     for a column somewhere down the saga."""
@@ -201,7 +246,9 @@ async def test_the_largest_order_the_api_accepts_completes_its_saga(shared_stack
     figures.orders, figures.lost, figures.duplicated = 1, await orders.lost(), await duplicated(shared_stack)
 
 
-async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(shared_stack, http, figures: Figures) -> None:
+async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(
+    shared_stack, http, figures: Figures
+) -> None:
     product = await new_product(shared_stack, 10)
     url = f"{shared_stack.url('order')}/orders"
     results = []
@@ -212,6 +259,7 @@ async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(shared_
         async def post(body, key=key) -> tuple[int, dict]:
             async with http.post(url, json=body, headers={"Idempotency-Key": key}) as r:
                 return r.status, await r.json()
+
         a, b = await asyncio.gather(*(post(body) for body in bodies))
         statuses = sorted([a[0], b[0]])
         assert statuses == [201, 409], (round_, a, b)
@@ -230,8 +278,6 @@ async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(shared_
     figures.lost, figures.duplicated = await orders.lost(), await duplicated(shared_stack)
 
 
-
-
 def _cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
@@ -241,8 +287,14 @@ def _cursor(text: str) -> str:
 FORMER_500S = {
     "movements limit=²": ("inventory", "/inventory/{product}/movements?limit=%C2%B2"),
     "movements cursor=²": ("inventory", "/inventory/{product}/movements?cursor=%C2%B2"),
-    "orders cursor at year 1 +14:00": ("order", "/orders?cursor=" + _cursor(f"0001-01-01T00:00:00+14:00|{uuid4()}")),
-    "orders cursor at 9999 -14:00": ("order", "/orders?cursor=" + _cursor(f"9999-12-31T23:59:59-14:00|{uuid4()}")),
+    "orders cursor at year 1 +14:00": (
+        "order",
+        "/orders?cursor=" + _cursor(f"0001-01-01T00:00:00+14:00|{uuid4()}"),
+    ),
+    "orders cursor at 9999 -14:00": (
+        "order",
+        "/orders?cursor=" + _cursor(f"9999-12-31T23:59:59-14:00|{uuid4()}"),
+    ),
 }
 
 
@@ -258,9 +310,12 @@ async def test_a_query_that_was_a_500_is_a_422(shared_stack, http, case: str) ->
 async def test_an_idempotency_key_of_invalid_utf8_is_a_422(shared_stack) -> None:
     product = await new_product(shared_stack, 1)
     body = json.dumps(order_body([(product, 1, "1.00")])).encode()
-    raw = await _raw(shared_stack.ports["order"], b"POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                     b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    raw = await _raw(
+        shared_stack.ports["order"],
+        b"POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
+    )
     head, _, payload = raw.partition(b"\r\n\r\n")
     assert head.split(b"\r\n", 1)[0].split(b" ")[1] == b"422", raw[:300]
     _refused(422, json.loads(payload), 422)

@@ -26,10 +26,15 @@ pytestmark = pytest.mark.e2e
 
 
 def _valid() -> dict:
-    event = OrderCreated.new(uuid4(), OrderCreatedPayload(
-        customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
-        items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-    ))
+    event = OrderCreated.new(
+        uuid4(),
+        OrderCreatedPayload(
+            customer_id=uuid4(),
+            payment_method="credit_card",
+            total_amount=Decimal("10.00"),
+            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
+        ),
+    )
     return orjson.loads(event.model_dump_json())
 
 
@@ -47,7 +52,10 @@ def _with(**changes) -> bytes:
 # (queue, body): what a confused producer might send
 MALFORMED = {
     "not json": ("payment.order-created", b"\x00\xff{definitely not json"),
-    "wrong types": ("payment.order-created", _with(payload__total_amount=12.5, payload__items=[{"quantity": "lots"}])),
+    "wrong types": (
+        "payment.order-created",
+        _with(payload__total_amount=12.5, payload__items=[{"quantity": "lots"}]),
+    ),
     "unknown event type": ("payment.order-created", _with(event_type="order.teleported")),
     "unknown schema version": ("payment.order-created", _with(schema_version=2)),
     "wrong event for the queue": ("order.payment-failed", _with()),
@@ -67,14 +75,19 @@ async def test_malformed_messages_go_straight_to_the_dlq_and_the_consumer_stays_
             ids[what] = str(uuid4())
             await channel.default_exchange.publish(
                 aio_pika.Message(body, message_id=ids[what], delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key=queue, mandatory=True,
+                routing_key=queue,
+                mandatory=True,
             )
         started = time.monotonic()
 
         async def all_dead() -> list:
-            letters = [x for q in {q for q, _ in MALFORMED.values()}
-                       for x in await dlq.list_letters(connection, f"{q}.dlq")]
+            letters = [
+                x
+                for q in {q for q, _ in MALFORMED.values()}
+                for x in await dlq.list_letters(connection, f"{q}.dlq")
+            ]
             return letters if len(letters) == len(MALFORMED) else []
+
         letters = await eventually(all_dead, 30, 0.1, "every malformed message in a DLQ")
     finally:
         await connection.close()
@@ -84,8 +97,11 @@ async def test_malformed_messages_go_straight_to_the_dlq_and_the_consumer_stays_
         letter = by_id[ids[what]]
         assert (letter.queue, letter.attempts, letter.reason) == (queue, 1, "invalid"), what
         assert letter.error.startswith("invalid event"), (what, letter.error)
-    for service, queues in (("payment", ["payment.order-created"]), ("order", ["order.payment-failed"]),
-                            ("inventory", ["inventory.payment-approved"])):
+    for service, queues in (
+        ("payment", ["payment.order-created"]),
+        ("order", ["order.payment-failed"]),
+        ("inventory", ["inventory.payment-approved"]),
+    ):
         for q in queues:
             assert await counter(http, stack.url(service), "saga_events_retried_total", queue=q) == 0
 

@@ -66,7 +66,10 @@ async def test_poison_message_is_tried_max_attempts_then_dead_lettered_while_oth
     figures.recovery_s = round(time.monotonic() - replayed, 1)
     figures.orders, figures.faults = len(orders.expected), ATTEMPTS
     figures.lost, figures.duplicated = await orders.lost(), await duplicated(stack)
-    figures.notes = {"others_done_s": round(others_done, 1), "dead_lettered_after_s": round(time.monotonic() - started, 1)}
+    figures.notes = {
+        "others_done_s": round(others_done, 1),
+        "dead_lettered_after_s": round(time.monotonic() - started, 1),
+    }
     assert figures.lost == 0 and figures.duplicated == 0
 
 
@@ -76,6 +79,7 @@ async def _all_terminal(orders: Orders, ids: list) -> float:
     async def done() -> bool:
         final = await orders.final_statuses()
         return all(final[o] in TERMINAL for o in ids)
+
     await eventually(done, 30, 0.1, "the other orders terminal")
     return time.monotonic() - started
 

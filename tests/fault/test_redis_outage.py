@@ -73,6 +73,7 @@ async def _cache_agrees(stack: Stack) -> None:
     async def no_drift() -> bool:
         report = await check(stack.targets)
         return report.counts.get("redis_availability_drift", 1) == 0
+
     await eventually(no_drift, 60, 0.5, "Redis availability equal to PostgreSQL's")
 
 
@@ -87,8 +88,12 @@ async def _finish(stack, orders, readers, task, figures: Figures, restored: floa
     figures.recovery_s = round(time.monotonic() - restored, 1)
     figures.orders, figures.faults = len(orders.expected), 1
     figures.lost, figures.duplicated = await orders.lost(), await duplicated(stack)
-    figures.notes = {"redis": what, "reads": dict(readers.statuses), "sources": dict(readers.sources),
-                     "slowest_read_s": round(readers.slowest_s, 2)}
+    figures.notes = {
+        "redis": what,
+        "reads": dict(readers.statuses),
+        "sources": dict(readers.sources),
+        "slowest_read_s": round(readers.slowest_s, 2),
+    }
     assert figures.lost == 0 and figures.duplicated == 0
 
 

@@ -68,12 +68,22 @@ class World:
         order_id = uuid4()
         if broken:
             self.handler.broken.add(order_id)
-        event = OrderCreated.new(order_id, OrderCreatedPayload(
-            customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
-            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-        ))
-        await self.publisher.publish("order.exchange", "order.created", event.model_dump_json().encode(),
-                                     message_id=str(event.event_id), correlation_id=str(order_id))
+        event = OrderCreated.new(
+            order_id,
+            OrderCreatedPayload(
+                customer_id=uuid4(),
+                payment_method="credit_card",
+                total_amount=Decimal("10.00"),
+                items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
+            ),
+        )
+        await self.publisher.publish(
+            "order.exchange",
+            "order.created",
+            event.model_dump_json().encode(),
+            message_id=str(event.event_id),
+            correlation_id=str(order_id),
+        )
         return event
 
     async def dead_letters(self, n: int) -> None:
@@ -99,9 +109,15 @@ async def world(infra: Infra) -> AsyncIterator[World]:
         publisher = Publisher(connection, 5)
         handler = FlakyHandler()
         consumer = Consumer(
-            connection, pool, publisher, "payment", dict.fromkeys(
-                ("order.created", "inventory.failed", "inventory.released"), handler),
-            prefetch=8, max_attempts=MAX_ATTEMPTS, retry_base_delay_ms=10, handler_timeout_s=5,
+            connection,
+            pool,
+            publisher,
+            "payment",
+            dict.fromkeys(("order.created", "inventory.failed", "inventory.released"), handler),
+            prefetch=8,
+            max_attempts=MAX_ATTEMPTS,
+            retry_base_delay_ms=10,
+            handler_timeout_s=5,
             queue_type="classic",
         )
         await consumer.start()
@@ -135,7 +151,12 @@ async def test_list_shows_error_attempts_order_and_age(world: World) -> None:
     for event in poison:
         x = by_id[str(event.event_id)]
         assert (x.attempts, x.reason, x.order_id, x.event_type, x.queue) == (
-            MAX_ATTEMPTS, "attempts_exhausted", str(event.order_id), "order.created", QUEUE)
+            MAX_ATTEMPTS,
+            "attempts_exhausted",
+            str(event.order_id),
+            "order.created",
+            QUEUE,
+        )
         assert "card processor unreachable" in x.error
         assert x.age_s is not None and 0 <= x.age_s < 60
     bad = by_id[garbage]
@@ -170,7 +191,11 @@ async def test_replay_one_then_all_applies_each_once(world: World) -> None:
     await world.dead_letters(1)
     await eventually(lambda: _replayed_letter(world), 10, 0.05, "the letter back with x-replay-count")
     [back] = await dlq.list_letters(world.connection, DLQ)
-    assert (back.message_id, back.attempts, back.headers["x-replay-count"]) == (str(second.event_id), MAX_ATTEMPTS, 1)
+    assert (back.message_id, back.attempts, back.headers["x-replay-count"]) == (
+        str(second.event_id),
+        MAX_ATTEMPTS,
+        1,
+    )
 
     world.handler.broken.clear()
     await run(["--url", world.url, "replay", QUEUE, "--all"])
@@ -227,8 +252,11 @@ async def test_command_line_lists_as_json_lines(world: World) -> None:
     event = await world.place(broken=True)
     await world.dead_letters(1)
     done = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "messaging.dlq", "--url", world.url, "list", "--json"],
-        capture_output=True, text=True, timeout=60,
+        subprocess.run,
+        [sys.executable, "-m", "messaging.dlq", "--url", world.url, "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
@@ -238,20 +266,32 @@ async def test_command_line_lists_as_json_lines(world: World) -> None:
 
 
 async def _outbox_row(world: World, routing_key: str, age_s: float, sent: bool = False) -> Event:
-    event = OrderCreated.new(uuid4(), OrderCreatedPayload(
-        customer_id=uuid4(), payment_method="credit_card", total_amount=Decimal("10.00"),
-        items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-    ))
+    event = OrderCreated.new(
+        uuid4(),
+        OrderCreatedPayload(
+            customer_id=uuid4(),
+            payment_method="credit_card",
+            total_amount=Decimal("10.00"),
+            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
+        ),
+    )
     await world.pool.execute(
         "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at, sent_at)"
         " VALUES ($1, $2, 'order.exchange', $3, $4, now() - make_interval(secs => $5), CASE WHEN $6 THEN now() END)",
-        event.event_id, event.order_id, routing_key, event.model_dump_json().encode(), age_s, sent,
+        event.event_id,
+        event.order_id,
+        routing_key,
+        event.model_dump_json().encode(),
+        age_s,
+        sent,
     )
     return event
 
 
 async def test_outbox_lists_unsent_rows_with_attempts_age_next_attempt_and_error(
-    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stuck = await _outbox_row(world, "order.nobody-listens", age_s=90)  # no queue bound: refused
     young = await _outbox_row(world, "order.created", age_s=0)  # its writer is publishing it now
@@ -273,7 +313,11 @@ async def test_outbox_lists_unsent_rows_with_attempts_age_next_attempt_and_error
     assert await run(["outbox", "--refused", "--json"]) == 0
     [listed] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert (listed["event_id"], listed["order_id"], listed["event_type"], listed["attempts"]) == (
-        str(stuck.event_id), str(stuck.order_id), "order.nobody-listens", 1)
+        str(stuck.event_id),
+        str(stuck.order_id),
+        "order.nobody-listens",
+        1,
+    )
     assert 20 <= listed["next_attempt_in_s"] <= 30 and listed["next_attempt_at"] is not None
     assert listed["age_s"] >= 85 and "unroutable or nacked" in listed["last_error"]
 

@@ -38,4 +38,5 @@ class Api:
         async def done() -> dict[str, Any] | None:
             order = await self.order(order_id)
             return order if order["status"] in TERMINAL else None
+
         return await eventually(done, timeout, 0.05, f"order {order_id} terminal")

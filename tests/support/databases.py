@@ -43,4 +43,3 @@ async def cloned_database(infra: Infra, template: str, prefix: str) -> AsyncIter
         yield infra.database_url(name)
     finally:
         await drop_databases(infra, name)
-

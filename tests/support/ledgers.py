@@ -11,8 +11,8 @@ from stack.supervisor import Stack
 
 @dataclass(frozen=True)
 class Money:
-    payment: str | None   # APPROVED, DECLINED, REVERSED, or None when no payment row exists
-    charges: int          # rows in the simulated gateway's ledger
+    payment: str | None  # APPROVED, DECLINED, REVERSED, or None when no payment row exists
+    charges: int  # rows in the simulated gateway's ledger
     refunds: int
 
 

@@ -18,8 +18,14 @@ from stack.wait import NotYet, eventually
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # What this machine needs: no sandbox (root), no GPU, and no background traffic to the outside.
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 
@@ -85,8 +91,14 @@ async def queue_rows(page: Page, vhost: str) -> Rows:
 
 
 async def capture_queues(
-    *, ui_url: str, vhost: str, screenshot: Path, until: Callable[[Rows], bool],
-    user: str = "guest", password: str = "guest", timeout: float = 30.0,
+    *,
+    ui_url: str,
+    vhost: str,
+    screenshot: Path,
+    until: Callable[[Rows], bool],
+    user: str = "guest",
+    password: str = "guest",
+    timeout: float = 30.0,
 ) -> Rows:
     """Log in, open Queues for `vhost` with the consumer count shown, wait (up to `timeout`; the page
     refreshes itself every 5 s) until `until(rows)` holds, save a full-page screenshot, return the rows.
@@ -98,8 +110,13 @@ async def capture_queues(
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch_persistent_context(
-                profile, executable_path=executable, headless=True, args=FLAGS, viewport=VIEWPORT,
-                timeout=timeout_ms)
+                profile,
+                executable_path=executable,
+                headless=True,
+                args=FLAGS,
+                viewport=VIEWPORT,
+                timeout=timeout_ms,
+            )
             try:
                 page = browser.pages[0] if browser.pages else await browser.new_page()
                 await log_in(page, ui_url, user, password, timeout_ms)
@@ -109,6 +126,7 @@ async def capture_queues(
                 async def shown() -> Rows | None:
                     rows = await queue_rows(page, vhost)
                     return rows if until(rows) else None
+
                 try:
                     rows = await eventually(shown, timeout, 0.25, "the queues page to show what was expected")
                 except NotYet:

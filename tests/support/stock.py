@@ -14,10 +14,12 @@ from stack.supervisor import Stack
 async def add_products(stack: Stack, products: Mapping[UUID, int]) -> None:
     """Create each product with that many units; a product that exists already is an error."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+
         async def put(product_id: UUID, units: int) -> None:
             body = {"name": f"Test product {product_id}", "quantity": units}
             async with http.put(f"{stack.url('inventory')}/inventory/{product_id}", json=body) as r:
                 assert r.status == 201, f"PUT /inventory/{product_id}: {r.status} {await r.text()}"
+
         await asyncio.gather(*(put(p, units) for p, units in products.items()))
 
 

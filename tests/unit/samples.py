@@ -45,10 +45,15 @@ def order_created(total: str = "99.80", order_id: UUID | None = None) -> OrderCr
     (one unit when the cents do not halve)."""
     amount = Decimal(total)
     quantity = 2 if amount % Decimal("0.02") == 0 else 1
-    return OrderCreated.new(order_id or uuid4(), OrderCreatedPayload(
-        customer_id=uuid4(), payment_method="credit_card", items=items(quantity, str(amount / quantity)),
-        total_amount=amount,
-    ))
+    return OrderCreated.new(
+        order_id or uuid4(),
+        OrderCreatedPayload(
+            customer_id=uuid4(),
+            payment_method="credit_card",
+            items=items(quantity, str(amount / quantity)),
+            total_amount=amount,
+        ),
+    )
 
 
 def every_event(order_id: UUID | None = None) -> list[Event]:
@@ -57,22 +62,39 @@ def every_event(order_id: UUID | None = None) -> list[Event]:
     reservation = uuid4()
     return [
         order_created(order_id=oid),
-        PaymentApproved.new(oid, PaymentApprovedPayload(payment_id=uuid4(), amount=Decimal("99.80"), items=items())),
+        PaymentApproved.new(
+            oid, PaymentApprovedPayload(payment_id=uuid4(), amount=Decimal("99.80"), items=items())
+        ),
         PaymentFailed.new(oid, PaymentFailedPayload(reason="declined")),
-        PaymentReversed.new(oid, PaymentReversedPayload(payment_id=uuid4(), amount=Decimal("99.80"), reason="x")),
-        InventoryReserved.new(oid, InventoryReservedPayload(
-            reservation_id=reservation, items=[Line(product_id=PRODUCT, quantity=2)],
-            expires_at=datetime(2030, 1, 1, tzinfo=UTC),
-        )),
-        InventoryFailed.new(oid, InventoryFailedPayload(
-            reason="out_of_stock", shortages=[Shortage(product_id=PRODUCT, requested=2, available=1)],
-        )),
+        PaymentReversed.new(
+            oid, PaymentReversedPayload(payment_id=uuid4(), amount=Decimal("99.80"), reason="x")
+        ),
+        InventoryReserved.new(
+            oid,
+            InventoryReservedPayload(
+                reservation_id=reservation,
+                items=[Line(product_id=PRODUCT, quantity=2)],
+                expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            ),
+        ),
+        InventoryFailed.new(
+            oid,
+            InventoryFailedPayload(
+                reason="out_of_stock",
+                shortages=[Shortage(product_id=PRODUCT, requested=2, available=1)],
+            ),
+        ),
         InventoryReleased.new(oid, InventoryReleasedPayload(reservation_id=reservation, reason="expired")),
         InventoryCommitted.new(oid, InventoryCommittedPayload(reservation_id=reservation)),
-        ShippingScheduled.new(oid, ShippingScheduledPayload(
-            shipment_id=uuid4(), tracking_code="TRK-AB12CD34", freight_cost=Decimal("13.00"),
-            estimated_delivery=date(2030, 1, 5),
-        )),
+        ShippingScheduled.new(
+            oid,
+            ShippingScheduledPayload(
+                shipment_id=uuid4(),
+                tracking_code="TRK-AB12CD34",
+                freight_cost=Decimal("13.00"),
+                estimated_delivery=date(2030, 1, 5),
+            ),
+        ),
         ShippingFailed.new(oid, ShippingFailedPayload(reason="carrier refused")),
     ]
 

@@ -29,8 +29,12 @@ DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="saga-dlq", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--url", default=os.environ.get("RABBITMQ_URL", DEFAULT_URL), help="broker URL (RABBITMQ_URL)")
+    p = argparse.ArgumentParser(
+        prog="saga-dlq", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    p.add_argument(
+        "--url", default=os.environ.get("RABBITMQ_URL", DEFAULT_URL), help="broker URL (RABBITMQ_URL)"
+    )
     p.add_argument("--timeout", type=float, default=60.0, help="deadline for the whole command, seconds")
     sub = p.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="dead-lettered messages per queue")
@@ -52,8 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     pg.add_argument("--id", dest="message_id")
     pg.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     ob = sub.add_parser("outbox", help="a service's unsent outbox rows, and why the broker refused them")
-    ob.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                    help="the service's database (DATABASE_URL, as the service reads it)")
+    ob.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="the service's database (DATABASE_URL, as the service reads it)",
+    )
     ob.add_argument("--refused", action="store_true", help="only rows the broker refused")
     ob.add_argument("--json", action="store_true", help="one JSON document per row")
     ob.add_argument("--limit", type=int, default=1000, help="at most this many rows, oldest first")
@@ -63,12 +70,18 @@ def _parser() -> argparse.ArgumentParser:
 def _row(letter: DeadLetter) -> str:
     age = f"{letter.age_s:.0f}s" if letter.age_s is not None else "?"
     error = (letter.error or "").replace("\n", " ")
-    return (f"  {age:>7}  {letter.attempts or '?':>3}  {letter.reason or '?':<18}  {letter.order_id or '-':<36}"
-            f"  {letter.message_id or '-':<36}  {error[:100]}")
+    return (
+        f"  {age:>7}  {letter.attempts or '?':>3}  {letter.reason or '?':<18}  {letter.order_id or '-':<36}"
+        f"  {letter.message_id or '-':<36}  {error[:100]}"
+    )
 
 
 def _print_json(data: object) -> None:
-    print(orjson.dumps(data, option=orjson.OPT_INDENT_2 if isinstance(data, dict) and "body" in data else 0).decode())
+    print(
+        orjson.dumps(
+            data, option=orjson.OPT_INDENT_2 if isinstance(data, dict) and "body" in data else 0
+        ).decode()
+    )
 
 
 async def _list(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace) -> int:
@@ -100,8 +113,14 @@ async def _show(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace)
 async def _replay(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace) -> int:
     dlq = dlq_of(args.queue)
     done = await operations.replay(
-        conn, dlq, args.message_id, to_exchange=args.to_exchange, limit=args.limit,
-        on_replayed=lambda letter: print(f"replayed {letter.message_id} (order {letter.order_id}) from {dlq}"),
+        conn,
+        dlq,
+        args.message_id,
+        to_exchange=args.to_exchange,
+        limit=args.limit,
+        on_replayed=lambda letter: print(
+            f"replayed {letter.message_id} (order {letter.order_id}) from {dlq}"
+        ),
     )
     print(f"{len(done)} message(s) replayed")
     return 0 if done or args.all else 1
@@ -109,7 +128,11 @@ async def _replay(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespac
 
 async def _purge(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace) -> int:
     dlq = dlq_of(args.queue)
-    what = f"message {args.message_id}" if args.message_id else f"all {await operations.count(conn, dlq)} message(s)"
+    what = (
+        f"message {args.message_id}"
+        if args.message_id
+        else f"all {await operations.count(conn, dlq)} message(s)"
+    )
     if not args.yes:
         try:
             answer = await asyncio.to_thread(input, f"Purge {what} from {dlq}? Type {dlq} to confirm: ")
@@ -123,10 +146,18 @@ async def _purge(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespace
 
 
 def _unsent_row(row: Unsent) -> str:
-    nxt = "-" if row.next_attempt_in_s is None else "due" if row.next_attempt_in_s <= 0 else f"{row.next_attempt_in_s:.0f}s"
+    nxt = (
+        "-"
+        if row.next_attempt_in_s is None
+        else "due"
+        if row.next_attempt_in_s <= 0
+        else f"{row.next_attempt_in_s:.0f}s"
+    )
     error = (row.last_error or "").replace("\n", " ")
-    return (f"  {row.age_s:>7.0f}s  {row.attempts:>3}  {nxt:>7}  {row.event_type:<22}  {row.event_id!s:<36}"
-            f"  {error[:100]}")
+    return (
+        f"  {row.age_s:>7.0f}s  {row.attempts:>3}  {nxt:>7}  {row.event_type:<22}  {row.event_id!s:<36}"
+        f"  {error[:100]}"
+    )
 
 
 async def _outbox(args: argparse.Namespace) -> int:
@@ -158,7 +189,9 @@ async def run(argv: list[str] | None = None) -> int:
         async with asyncio.timeout(args.timeout):
             if args.command == "outbox":  # the database, not the broker
                 return await _outbox(args)
-            conn = await aio_pika.connect(args.url, timeout=10, client_properties={"connection_name": "saga-dlq"})
+            conn = await aio_pika.connect(
+                args.url, timeout=10, client_properties={"connection_name": "saga-dlq"}
+            )
             async with conn:
                 return await COMMANDS[args.command](conn, args)
     except ValueError as exc:

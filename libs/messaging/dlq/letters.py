@@ -17,8 +17,16 @@ from messaging.topology import BINDINGS
 DLQ_SUFFIX = ".dlq"
 # headers the consumer adds when it dead-letters; a replay drops them so the message starts afresh
 DEAD_LETTER_HEADERS = (
-    "x-error", "x-error-reason", "x-attempts", "x-service", "x-queue", "x-original-exchange",
-    "x-original-routing-key", "x-dead-lettered-at", "x-attempt", "x-unavailable",
+    "x-error",
+    "x-error-reason",
+    "x-attempts",
+    "x-service",
+    "x-queue",
+    "x-original-exchange",
+    "x-original-routing-key",
+    "x-dead-lettered-at",
+    "x-attempt",
+    "x-unavailable",
 )
 
 
@@ -47,9 +55,9 @@ class DeadLetter:
     order_id: str | None
     event_type: str | None
     error: str | None
-    reason: str | None       # invalid | permanent | attempts_exhausted
+    reason: str | None  # invalid | permanent | attempts_exhausted
     attempts: int | None
-    queue: str               # the queue whose consumer gave up on it
+    queue: str  # the queue whose consumer gave up on it
     dead_lettered_at: datetime | None
     headers: dict[str, Any]
     body: bytes
@@ -62,9 +70,15 @@ class DeadLetter:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "dlq": self.dlq, "message_id": self.message_id, "order_id": self.order_id,
-            "event_type": self.event_type, "reason": self.reason, "attempts": self.attempts,
-            "error": self.error, "queue": self.queue, "age_s": _round(self.age_s),
+            "dlq": self.dlq,
+            "message_id": self.message_id,
+            "order_id": self.order_id,
+            "event_type": self.event_type,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "error": self.error,
+            "queue": self.queue,
+            "age_s": _round(self.age_s),
             "dead_lettered_at": self.dead_lettered_at.isoformat() if self.dead_lettered_at else None,
             "bytes": len(self.body),
         }
@@ -96,14 +110,20 @@ def from_message(dlq: str, message: AbstractIncomingMessage) -> DeadLetter:
     except orjson.JSONDecodeError:
         parsed = None
     envelope = parsed if isinstance(parsed, dict) else {}
-    order_id = envelope.get("order_id") if isinstance(envelope.get("order_id"), str) else message.correlation_id
+    order_id = (
+        envelope.get("order_id") if isinstance(envelope.get("order_id"), str) else message.correlation_id
+    )
     attempts = headers.get("x-attempts")
     return DeadLetter(
-        dlq=dlq, message_id=message.message_id, order_id=order_id,
+        dlq=dlq,
+        message_id=message.message_id,
+        order_id=order_id,
         event_type=_text(headers.get("x-original-routing-key")) or _text(envelope.get("event_type")),
-        error=_text(headers.get("x-error")), reason=_text(headers.get("x-error-reason")),
+        error=_text(headers.get("x-error")),
+        reason=_text(headers.get("x-error-reason")),
         attempts=int(attempts) if isinstance(attempts, int) else None,
         queue=_text(headers.get("x-queue")) or dlq.removesuffix(DLQ_SUFFIX),
         dead_lettered_at=_parse_time(headers.get("x-dead-lettered-at")),
-        headers=headers, body=message.body,
+        headers=headers,
+        body=message.body,
     )

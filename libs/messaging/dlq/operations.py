@@ -50,7 +50,9 @@ async def list_letters(connection: AbstractConnection, dlq: str, limit: int = 10
         return [letter for _, letter in held]
 
 
-async def find(connection: AbstractConnection, dlq: str, message_id: str, limit: int = 10_000) -> DeadLetter | None:
+async def find(
+    connection: AbstractConnection, dlq: str, message_id: str, limit: int = 10_000
+) -> DeadLetter | None:
     async with _holding(connection, dlq, limit) as held:
         return next((letter for _, letter in held if letter.message_id == message_id), None)
 
@@ -75,8 +77,13 @@ def _replay_headers(letter: DeadLetter) -> dict:
 
 
 async def replay(
-    connection: AbstractConnection, dlq: str, message_id: str | None = None, *, to_exchange: bool = False,
-    limit: int = 10_000, publish_timeout_s: float = 10.0,
+    connection: AbstractConnection,
+    dlq: str,
+    message_id: str | None = None,
+    *,
+    to_exchange: bool = False,
+    limit: int = 10_000,
+    publish_timeout_s: float = 10.0,
     on_replayed: Callable[[DeadLetter], None] | None = None,
 ) -> list[DeadLetter]:
     """Send one message (by id) or every message of `dlq` back; returns what was replayed.
@@ -92,8 +99,12 @@ async def replay(
                 continue
             exchange, routing_key = _target(letter, to_exchange)
             await publisher.publish(
-                exchange, routing_key, message.body, message_id=message.message_id or "",
-                headers=_replay_headers(letter), correlation_id=message.correlation_id,
+                exchange,
+                routing_key,
+                message.body,
+                message_id=message.message_id or "",
+                headers=_replay_headers(letter),
+                correlation_id=message.correlation_id,
             )
             await message.ack()
             replayed.append(letter)

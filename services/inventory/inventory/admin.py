@@ -45,7 +45,9 @@ async def change_stock(
     if stock is None:
         return UnknownProduct(product_id)
     if kind == "receive":
-        snapshots = await repository.move_stock(uow.conn, [Movement(product_id, "receive", quantity, reason=reason)])
+        snapshots = await repository.move_stock(
+            uow.conn, [Movement(product_id, "receive", quantity, reason=reason)]
+        )
         projection.stock_changed(uow, snapshots)
         return Done(snapshots[0])
     return await _adjust(uow, projection, stock, quantity, reason)
@@ -59,7 +61,8 @@ async def _adjust(
         return refused
     if delta == 0:  # nothing moves, nothing goes to the ledger
         return Done((await queries.snapshots(uow.conn, [stock.product_id]))[stock.product_id])
-    snapshots = await repository.move_stock(uow.conn, [Movement(stock.product_id, "adjust", delta, reason=reason)])
+    snapshots = await repository.move_stock(
+        uow.conn, [Movement(stock.product_id, "adjust", delta, reason=reason)]
+    )
     projection.stock_changed(uow, snapshots)
     return Done(snapshots[0])
-

@@ -16,8 +16,11 @@ def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
                 "summary": "Create a product with its stock, or set an existing product's stock",
                 "parameters": [PRODUCT_ID],
                 "requestBody": {"required": True, **openapi.json_content(SetStock)},
-                "responses": {"200": ok, "201": {**ok, "description": "created"},
-                              **openapi.errors(400, 409, 413, 415, 422, 503)},
+                "responses": {
+                    "200": ok,
+                    "201": {**ok, "description": "created"},
+                    **openapi.errors(400, 409, 413, 415, 422, 503),
+                },
             },
             "get": {
                 "summary": "A product's availability (from the Redis cache, or PostgreSQL when Redis is away)",
@@ -39,25 +42,46 @@ def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
                 "parameters": [
                     PRODUCT_ID,
                     openapi.query("limit", params.integer_schema(1, max_page)),
-                    openapi.query("cursor", params.integer_schema(0, max_cursor),
-                                  description="the next_cursor of the previous page"),
+                    openapi.query(
+                        "cursor",
+                        params.integer_schema(0, max_cursor),
+                        description="the next_cursor of the previous page",
+                    ),
                 ],
-                "responses": {"200": {"description": "a page", **openapi.json_content(MovementPage)},
-                              **openapi.errors(404, 422, 503)},
+                "responses": {
+                    "200": {"description": "a page", **openapi.json_content(MovementPage)},
+                    **openapi.errors(404, 422, 503),
+                },
             },
         },
         "/inventory": {
             "get": {
                 "summary": "Availability of many products at once",
-                "parameters": [{
-                    "name": "product_id", "in": "query", "required": True, "style": "form", "explode": True,
-                    "schema": {"type": "array", "minItems": 1, "maxItems": max_bulk,
-                               "items": params.UUID_SCHEMA},
-                }],
-                "responses": {"200": {"description": "known products and the ids not found",
-                                      **openapi.json_content(StockList)},
-                              **openapi.errors(422, 503)},
+                "parameters": [
+                    {
+                        "name": "product_id",
+                        "in": "query",
+                        "required": True,
+                        "style": "form",
+                        "explode": True,
+                        "schema": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": max_bulk,
+                            "items": params.UUID_SCHEMA,
+                        },
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "known products and the ids not found",
+                        **openapi.json_content(StockList),
+                    },
+                    **openapi.errors(422, 503),
+                },
             },
         },
     }
-    return openapi.document("Inventory API", paths, [SetStock, ChangeStock], [StockView, StockList, MovementPage])
+    return openapi.document(
+        "Inventory API", paths, [SetStock, ChangeStock], [StockView, StockList, MovementPage]
+    )

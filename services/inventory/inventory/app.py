@@ -30,9 +30,16 @@ async def redis(app: web.Application, s: InventorySettings) -> AsyncIterator[Non
     gate = RedisGate.from_settings(s)
     app[PROJECTION] = projection = Projection.on(gate)
     app[READINESS]["redis"] = lambda a: gate.ping()
-    ok = await try_reconcile(app[POOL], projection, STARTUP_REBUILD_TIMEOUT_S)  # if Redis is away, reads use PG
-    reconciler = run_reconciler(app[POOL], projection, s.cache_reconcile_interval.total_seconds(),
-                                s.redis_breaker_reset.total_seconds(), ok)
+    ok = await try_reconcile(
+        app[POOL], projection, STARTUP_REBUILD_TIMEOUT_S
+    )  # if Redis is away, reads use PG
+    reconciler = run_reconciler(
+        app[POOL],
+        projection,
+        s.cache_reconcile_interval.total_seconds(),
+        s.redis_breaker_reset.total_seconds(),
+        ok,
+    )
     async with background(reconciler, "cache-reconciler"):
         yield
     await gate.close()
@@ -40,8 +47,12 @@ async def redis(app: web.Application, s: InventorySettings) -> AsyncIterator[Non
 
 async def sweeper(app: web.Application, s: InventorySettings) -> AsyncIterator[None]:
     task = run_sweeper(
-        app[POOL], app[PROJECTION], s.reservation_sweep_interval.total_seconds(),
-        s.reservation_scan_interval.total_seconds(), s.sweep_batch_size, app[RELAY].committed,
+        app[POOL],
+        app[PROJECTION],
+        s.reservation_sweep_interval.total_seconds(),
+        s.reservation_scan_interval.total_seconds(),
+        s.sweep_batch_size,
+        app[RELAY].committed,
     )
     async with background(task, "reservation-sweeper"):
         yield

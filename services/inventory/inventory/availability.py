@@ -44,4 +44,9 @@ async def read(pool: asyncpg.Pool, cache: AvailabilityCache, product_ids: list[U
 
 
 def view(s: Snapshot) -> dict:
-    return {"product_id": s.product_id, "on_hand": s.on_hand, "reserved": s.reserved, "available": s.available}
+    return {
+        "product_id": s.product_id,
+        "on_hand": s.on_hand,
+        "reserved": s.reserved,
+        "available": s.available,
+    }

@@ -57,9 +57,9 @@ async def cached_available(client: redis.Redis, prefix: str, ids: list[UUID]) ->
 class AvailabilityCache:
     def __init__(self, gate: RedisGate) -> None:
         self.gate = gate
-        self.trusted = False            # until a full reconciliation (at start-up) has run
-        self.losses = 0                 # lost writes so far; a reconciliation started after the last one trusts
-        self.stale = asyncio.Event()    # wakes the reconciler
+        self.trusted = False  # until a full reconciliation (at start-up) has run
+        self.losses = 0  # lost writes so far; a reconciliation started after the last one trusts
+        self.stale = asyncio.Event()  # wakes the reconciler
         self._write = gate.client.register_script(WRITE_IF_NEWER)
         self._cas = gate.client.register_script(COMPARE_AND_SET)
         # Redis unreachable: it may come back emptied or restored from an old snapshot; distrust it
@@ -111,4 +111,8 @@ class AvailabilityCache:
 
     async def compare_and_set(self, product_id: UUID, seen: str | None, snapshot: Snapshot) -> bool:
         key = stock_key(self.gate.prefix, product_id)
-        return bool(await self.gate.run(lambda c: self._cas(keys=[key], args=[seen or "", encode(snapshot)], client=c)))
+        return bool(
+            await self.gate.run(
+                lambda c: self._cas(keys=[key], args=[seen or "", encode(snapshot)], client=c)
+            )
+        )

@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 
 async def sweep_once(
-    pool: asyncpg.Pool, projection: Projection, batch_size: int, on_commit: OnCommit | None = None,
+    pool: asyncpg.Pool,
+    projection: Projection,
+    batch_size: int,
+    on_commit: OnCommit | None = None,
     candidates: list[UUID] | None = None,
 ) -> int:
     """Expire up to `batch_size` due reservations (among `candidates`, if given) in one transaction."""
@@ -46,8 +49,9 @@ async def sweep_once(
     return len(due)
 
 
-async def sweep(pool: asyncpg.Pool, projection: Projection, batch_size: int, scan: bool,
-                on_commit: OnCommit | None = None) -> int:
+async def sweep(
+    pool: asyncpg.Pool, projection: Projection, batch_size: int, scan: bool, on_commit: OnCommit | None = None
+) -> int:
     """One round: the due reservations named by the index, or (scan) all due ones in PostgreSQL."""
     expired = 0
     while True:
@@ -65,7 +69,11 @@ async def sweep(pool: asyncpg.Pool, projection: Projection, batch_size: int, sca
 
 
 async def run_sweeper(
-    pool: asyncpg.Pool, projection: Projection, interval_s: float, scan_interval_s: float, batch_size: int,
+    pool: asyncpg.Pool,
+    projection: Projection,
+    interval_s: float,
+    scan_interval_s: float,
+    batch_size: int,
     on_commit: OnCommit | None = None,
 ) -> None:
     last_scan = float("-inf")

@@ -42,7 +42,9 @@ class ExpiryIndex:
     async def due(self, now: float, limit: int) -> list[UUID] | None:
         """Reservation ids whose expiry has passed by `now` (epoch seconds), or None if Redis is unusable."""
         try:
-            members = await self.gate.run(lambda c: c.zrangebyscore(self.key, "-inf", now, start=0, num=limit))
+            members = await self.gate.run(
+                lambda c: c.zrangebyscore(self.key, "-inf", now, start=0, num=limit)
+            )
         except Exception:
             return None
         return _ids(members)

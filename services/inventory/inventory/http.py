@@ -15,7 +15,7 @@ from servicekit.service import POOL
 
 MAX_BULK = 100
 MAX_PAGE = 200
-MAX_CURSOR = 10 ** 18 - 1  # a movement id: a bigint, written as at most 18 digits
+MAX_CURSOR = 10**18 - 1  # a movement id: a bigint, written as at most 18 digits
 
 
 def _path_id(request: web.Request, *, writing: bool) -> UUID:
@@ -31,9 +31,18 @@ def _settled(outcome: admin.Done | domain.Shortage | admin.UnknownProduct) -> we
     if isinstance(outcome, admin.UnknownProduct):
         raise ApiError(404, "not_found", "no such product; create it with PUT /inventory/{product_id}")
     if isinstance(outcome, domain.Shortage):
-        raise ApiError(409, "insufficient_stock", "stock cannot go below the units reserved for orders", [{
-            "product_id": str(outcome.product_id), "requested": outcome.requested, "available": outcome.available,
-        }])
+        raise ApiError(
+            409,
+            "insufficient_stock",
+            "stock cannot go below the units reserved for orders",
+            [
+                {
+                    "product_id": str(outcome.product_id),
+                    "requested": outcome.requested,
+                    "available": outcome.available,
+                }
+            ],
+        )
     headers = {"Location": f"/inventory/{outcome.snapshot.product_id}"} if outcome.created else None
     return json_response(availability.view(outcome.snapshot), 201 if outcome.created else 200, headers)
 
@@ -65,8 +74,10 @@ async def get_product(request: web.Request) -> web.Response:
     result = await availability.read(request.app[POOL], request.app[PROJECTION].cache, [product_id])
     if product_id not in result.found:
         raise ApiError(404, "not_found", "no such product")
-    return json_response(availability.view(result.found[product_id]),
-                         headers={"X-Availability-Source": result.source[product_id]})
+    return json_response(
+        availability.view(result.found[product_id]),
+        headers={"X-Availability-Source": result.source[product_id]},
+    )
 
 
 async def get_many(request: web.Request) -> web.Response:
@@ -75,8 +86,9 @@ async def get_many(request: web.Request) -> web.Response:
         raise params.InvalidParameter("product_id", f"give 1 to {MAX_BULK} product_id parameters")
     ids = [params.uuid(r, "product_id") for r in raw]
     result = await availability.read(request.app[POOL], request.app[PROJECTION].cache, ids)
-    return json_response({"items": [availability.view(s) for s in result.found.values()],
-                          "unknown": result.missing})
+    return json_response(
+        {"items": [availability.view(s) for s in result.found.values()], "unknown": result.missing}
+    )
 
 
 async def get_movements(request: web.Request) -> web.Response:

@@ -3,11 +3,13 @@
 from prometheus_client import Counter, Gauge
 
 AVAILABILITY_READS = Counter(
-    "inventory_availability_reads_total", "Products read through the availability API, by source",
+    "inventory_availability_reads_total",
+    "Products read through the availability API, by source",
     ["source"],  # cache | database
 )
 CACHE_WRITES = Counter(
-    "inventory_cache_writes_total", "Availability cache writes after a committed change, by outcome",
+    "inventory_cache_writes_total",
+    "Availability cache writes after a committed change, by outcome",
     ["outcome"],  # written | stale | failed | skipped
 )
 CACHE_DRIFT = Gauge(

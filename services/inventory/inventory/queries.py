@@ -17,13 +17,16 @@ async def snapshots(conn: Conn, product_ids: list[UUID]) -> dict[UUID, Snapshot]
         "SELECT product_id, on_hand, reserved, version FROM products WHERE product_id = ANY($1::uuid[])",
         product_ids,
     )
-    return {r["product_id"]: Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows}
+    return {
+        r["product_id"]: Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows
+    }
 
 
 async def product_ids_after(conn: Conn, after: UUID | None, limit: int) -> list[UUID]:
     rows = await conn.fetch(
         "SELECT product_id FROM products WHERE $1::uuid IS NULL OR product_id > $1 ORDER BY product_id LIMIT $2",
-        after, limit,
+        after,
+        limit,
     )
     return [r["product_id"] for r in rows]
 
@@ -37,7 +40,9 @@ async def movements(conn: Conn, product_id: UUID, before_id: int | None, limit: 
     rows = await conn.fetch(
         "SELECT id, kind, quantity, order_id, reservation_id, reason, created_at FROM movements"
         " WHERE product_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-        product_id, before_id, limit,
+        product_id,
+        before_id,
+        limit,
     )
     return [dict(r) for r in rows]
 

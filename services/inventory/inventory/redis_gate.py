@@ -22,15 +22,22 @@ T = TypeVar("T")
 def connect(url: str, timeout_s: float, max_connections: int) -> redis.Redis:
     """A client that never retries and waits at most `timeout_s` for a connection, a connect or a reply."""
     pool = redis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=timeout_s, socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0), health_check_interval=0,
+        url,
+        max_connections=max_connections,
+        timeout=timeout_s,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
         decode_responses=True,
     )
     return redis.Redis.from_pool(pool)
 
 
 class RedisGate:
-    def __init__(self, client: redis.Redis, prefix: str, timeout_s: float, failures: int, reset_s: float) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, timeout_s: float, failures: int, reset_s: float
+    ) -> None:
         self.client, self.prefix, self.timeout_s = client, prefix, timeout_s
         self.breaker = CircuitBreaker(failures, reset_s, on_change=self._changed)
         self._listeners: list[Callable[[str], None]] = []
@@ -38,8 +45,13 @@ class RedisGate:
     @classmethod
     def from_settings(cls, s: InventorySettings) -> "RedisGate":
         timeout = s.redis_timeout.total_seconds()
-        return cls(connect(s.redis_url, timeout, s.redis_max_connections), s.redis_key_prefix, timeout,
-                   s.redis_breaker_failures, s.redis_breaker_reset.total_seconds())
+        return cls(
+            connect(s.redis_url, timeout, s.redis_max_connections),
+            s.redis_key_prefix,
+            timeout,
+            s.redis_breaker_failures,
+            s.redis_breaker_reset.total_seconds(),
+        )
 
     def on_state_change(self, listener: Callable[[str], None]) -> None:
         self._listeners.append(listener)

@@ -70,14 +70,21 @@ async def move_stock(conn: asyncpg.Connection, movements: list[Movement]) -> lis
         "  AS d(product_id, on_hand, reserved, received, committed)"
         " WHERE p.product_id = d.product_id"
         " RETURNING p.product_id, p.on_hand, p.reserved, p.version",
-        [m.product_id for m in movements], [m.kind for m in movements], [m.quantity for m in movements],
-        [m.order_id for m in movements], [m.reservation_id for m in movements], [m.reason for m in movements],
-        list(deltas), *([d[i] for d in deltas.values()] for i in range(4)),
+        [m.product_id for m in movements],
+        [m.kind for m in movements],
+        [m.quantity for m in movements],
+        [m.order_id for m in movements],
+        [m.reservation_id for m in movements],
+        [m.reason for m in movements],
+        list(deltas),
+        *([d[i] for d in deltas.values()] for i in range(4)),
     )
     return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
 
 
-async def create_products_if_missing(conn: asyncpg.Connection, products: Mapping[UUID, tuple[str, int]], reason: str) -> int:
+async def create_products_if_missing(
+    conn: asyncpg.Connection, products: Mapping[UUID, tuple[str, int]], reason: str
+) -> int:
     """Insert products that do not exist yet with their initial stock, received through the ledger."""
     return await conn.fetchval(
         "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total)"
@@ -86,11 +93,16 @@ async def create_products_if_missing(conn: asyncpg.Connection, products: Mapping
         " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
         " SELECT product_id, 'receive', on_hand, $4 FROM new)"
         " SELECT count(*) FROM new",
-        list(products), [n for n, _ in products.values()], [q for _, q in products.values()], reason,
+        list(products),
+        [n for n, _ in products.values()],
+        [q for _, q in products.values()],
+        reason,
     )
 
 
-async def insert_product(conn: asyncpg.Connection, product_id: UUID, name: str, quantity: int) -> Snapshot | None:
+async def insert_product(
+    conn: asyncpg.Connection, product_id: UUID, name: str, quantity: int
+) -> Snapshot | None:
     """Create a product with its initial stock received through the ledger; None if it exists."""
     row = await conn.fetchrow(
         "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total) VALUES ($1, $2, $3, $3)"
@@ -98,9 +110,13 @@ async def insert_product(conn: asyncpg.Connection, product_id: UUID, name: str, 
         " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
         " SELECT product_id, 'receive', on_hand, 'created' FROM new WHERE on_hand > 0)"
         " SELECT * FROM new",
-        product_id, name, quantity,
+        product_id,
+        name,
+        quantity,
     )
-    return None if row is None else Snapshot(row["product_id"], row["on_hand"], row["reserved"], row["version"])
+    return (
+        None if row is None else Snapshot(row["product_id"], row["on_hand"], row["reserved"], row["version"])
+    )
 
 
 async def rename_product(conn: asyncpg.Connection, product_id: UUID, name: str) -> None:

@@ -29,8 +29,12 @@ async def create_reservations(
         " i AS (INSERT INTO reservation_items (reservation_id, product_id, quantity)"
         "  SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::bigint[]))"
         " SELECT reservation_id, expires_at FROM r",
-        [r.reservation_id for r in reservations], [r.order_id for r in reservations], ttl_s,
-        [r for r, _, _ in lines], [p for _, p, _ in lines], [q for _, _, q in lines],
+        [r.reservation_id for r in reservations],
+        [r.order_id for r in reservations],
+        ttl_s,
+        [r for r, _, _ in lines],
+        [p for _, p, _ in lines],
+        [q for _, _, q in lines],
     )
     return {r["reservation_id"]: r["expires_at"] for r in rows}
 
@@ -44,8 +48,9 @@ _WITH_ITEMS = (
 
 
 def _reservation(row: asyncpg.Record) -> Reservation:
-    return Reservation(row["reservation_id"], row["order_id"], row["status"],
-                       {UUID(p): int(q) for p, q in row["items"]})
+    return Reservation(
+        row["reservation_id"], row["order_id"], row["status"], {UUID(p): int(q) for p, q in row["items"]}
+    )
 
 
 async def lock_reservations(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict[UUID, Reservation]:
@@ -66,13 +71,16 @@ async def due_among(conn: asyncpg.Connection, reservation_ids: list[UUID]) -> se
     return {r["reservation_id"] for r in rows}
 
 
-async def claim_due(conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None) -> list[Reservation]:
+async def claim_due(
+    conn: asyncpg.Connection, limit: int, reservation_ids: list[UUID] | None = None
+) -> list[Reservation]:
     """Lock due, still active reservations that no other sweeper holds (SKIP LOCKED)."""
     rows = await conn.fetch(
         f"{_WITH_ITEMS} WHERE r.status = 'ACTIVE' AND r.expires_at <= statement_timestamp()"
         " AND ($2::uuid[] IS NULL OR r.reservation_id = ANY($2::uuid[]))"
         " ORDER BY r.expires_at LIMIT $1 FOR UPDATE OF r SKIP LOCKED",
-        limit, reservation_ids,
+        limit,
+        reservation_ids,
     )
     return [_reservation(r) for r in rows]
 
@@ -82,5 +90,6 @@ async def set_statuses(conn: asyncpg.Connection, statuses: dict[UUID, str]) -> N
     await conn.execute(
         "UPDATE reservations r SET status = d.status, decided_at = now()"
         " FROM unnest($1::uuid[], $2::text[]) AS d(reservation_id, status) WHERE r.reservation_id = d.reservation_id",
-        list(statuses), list(statuses.values()),
+        list(statuses),
+        list(statuses.values()),
     )

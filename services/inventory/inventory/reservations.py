@@ -31,8 +31,11 @@ from inventory.reservation_repository import Reservation
 from messaging.unit_of_work import UnitOfWork
 
 # settlement kind -> (the reservation's new status, the reason in the ledger and in inventory.released)
-SETTLEMENTS = {"commit": ("COMMITTED", "shipped"), "release": ("RELEASED", "shipping_failed"),
-               "expire": ("EXPIRED", "expired")}
+SETTLEMENTS = {
+    "commit": ("COMMITTED", "shipped"),
+    "release": ("RELEASED", "shipping_failed"),
+    "expire": ("EXPIRED", "expired"),
+}
 
 
 def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
@@ -41,8 +44,10 @@ def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
     if kind == "commit":
         cls, payload = InventoryCommitted, InventoryCommittedPayload(reservation_id=r.reservation_id)
     else:
-        cls, payload = InventoryReleased, InventoryReleasedPayload(reservation_id=r.reservation_id,
-                                                                   reason=SETTLEMENTS[kind][1])
+        cls, payload = (
+            InventoryReleased,
+            InventoryReleasedPayload(reservation_id=r.reservation_id, reason=SETTLEMENTS[kind][1]),
+        )
     return cause.caused(cls, payload) if cause is not None else cls.new(r.order_id, payload)
 
 
@@ -51,8 +56,9 @@ class Changes:
     (order_id -> its locked reservation) are kept current, so each decision sees those before it: two
     orders in one batch cannot both take the last unit."""
 
-    def __init__(self, stock: dict[UUID, domain.Stock], held: dict[UUID, Reservation] | None = None,
-                 ttl_s: float = 0.0) -> None:
+    def __init__(
+        self, stock: dict[UUID, domain.Stock], held: dict[UUID, Reservation] | None = None, ttl_s: float = 0.0
+    ) -> None:
         self.stock, self.held, self._ttl_s = stock, dict(held or {}), ttl_s  # the ttl of new reservations
         self._new: list[Reservation] = []
         self._movements: list[Movement] = []
@@ -64,11 +70,18 @@ class Changes:
         wanted = domain.quantities((i.product_id, i.quantity) for i in cause.payload.items)
         outcome = domain.reserve(self.stock, wanted)
         if isinstance(outcome, domain.Reject):
-            self._outgoing.append(cause.caused(InventoryFailed, InventoryFailedPayload(
-                reason=outcome.reason,
-                shortages=[Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
-                           for s in outcome.shortages],
-            )))
+            self._outgoing.append(
+                cause.caused(
+                    InventoryFailed,
+                    InventoryFailedPayload(
+                        reason=outcome.reason,
+                        shortages=[
+                            Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
+                            for s in outcome.shortages
+                        ],
+                    ),
+                )
+            )
             return
         r = self.held[cause.order_id] = Reservation(uuid4(), cause.order_id, "ACTIVE", outcome.quantities)
         self._new.append(r)
@@ -101,8 +114,12 @@ class Changes:
             if isinstance(item, tuple):
                 (r, cause), expires_at = item, expires[item[0].reservation_id]
                 projection.reserved(uow, r.reservation_id, expires_at)
-                item = cause.caused(InventoryReserved, InventoryReservedPayload(
-                    reservation_id=r.reservation_id, expires_at=expires_at,
-                    items=[Line(product_id=p, quantity=q) for p, q in r.quantities.items()],
-                ))
+                item = cause.caused(
+                    InventoryReserved,
+                    InventoryReservedPayload(
+                        reservation_id=r.reservation_id,
+                        expires_at=expires_at,
+                        items=[Line(product_id=p, quantity=q) for p, q in r.quantities.items()],
+                    ),
+                )
             uow.outbox.append(item)

@@ -14,7 +14,10 @@ TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 # the rules of ChangeStock's validators below, for the OpenAPI document (kind absent is a receipt)
 RECEIVE_OR_ADJUST: JsonDict = {
     "if": {"properties": {"kind": {"const": "adjust"}}, "required": ["kind"]},
-    "then": {"properties": {"quantity": {"not": {"const": 0}}, "reason": {"type": "string"}}, "required": ["reason"]},
+    "then": {
+        "properties": {"quantity": {"not": {"const": 0}}, "reason": {"type": "string"}},
+        "required": ["reason"],
+    },
     "else": {"properties": {"quantity": {"minimum": 1}}},
 }
 
@@ -28,7 +31,8 @@ class SetStock(BaseModel):
 class ChangeStock(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=RECEIVE_OR_ADJUST)
     kind: Literal["receive", "adjust"] = Field(
-        "receive", description="receive: a delivery, quantity > 0; adjust: a correction, signed, not 0, needs a reason"
+        "receive",
+        description="receive: a delivery, quantity > 0; adjust: a correction, signed, not 0, needs a reason",
     )
     quantity: JsonInt = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     reason: str | None = Field(None, min_length=1, max_length=500, pattern=TEXT, validate_default=True)

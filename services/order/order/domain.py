@@ -22,14 +22,34 @@ from events.statuses import (
 
 # the contract's statuses, re-exported: this module is where the service reads its state machine
 __all__ = [
-    "CANCELLED", "CONFIRMED", "INVENTORY_FAILED", "INVENTORY_RESERVED", "PAYMENT_APPROVED", "PAYMENT_FAILED",
-    "PAYMENT_REVERSED", "PENDING", "RANK", "SHIPPING_FAILED", "STATUSES", "TERMINAL", "TRANSITIONS", "Outcome",
-    "apply", "keeps_tracking_code",
+    "CANCELLED",
+    "CONFIRMED",
+    "INVENTORY_FAILED",
+    "INVENTORY_RESERVED",
+    "PAYMENT_APPROVED",
+    "PAYMENT_FAILED",
+    "PAYMENT_REVERSED",
+    "PENDING",
+    "RANK",
+    "SHIPPING_FAILED",
+    "STATUSES",
+    "TERMINAL",
+    "TRANSITIONS",
+    "Outcome",
+    "apply",
+    "keeps_tracking_code",
 ]
 
 RANK = {
-    PENDING: 0, PAYMENT_APPROVED: 1, INVENTORY_RESERVED: 2, INVENTORY_FAILED: 3, SHIPPING_FAILED: 3,
-    PAYMENT_REVERSED: 4, CONFIRMED: 5, PAYMENT_FAILED: 5, CANCELLED: 5,
+    PENDING: 0,
+    PAYMENT_APPROVED: 1,
+    INVENTORY_RESERVED: 2,
+    INVENTORY_FAILED: 3,
+    SHIPPING_FAILED: 3,
+    PAYMENT_REVERSED: 4,
+    CONFIRMED: 5,
+    PAYMENT_FAILED: 5,
+    CANCELLED: 5,
 }
 
 # event -> the statuses it moves the order through (empty: recorded only)

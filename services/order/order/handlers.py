@@ -31,7 +31,9 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
             changed[event.order_id] = (new_status, tracking or kept)
         status[event.order_id] = new_status
         history.extend(
-            repository.HistoryRow(event.order_id, s, event.event_type, event.event_id, outcome.applied, outcome.note)
+            repository.HistoryRow(
+                event.order_id, s, event.event_type, event.event_id, outcome.applied, outcome.note
+            )
             for s in (outcome.statuses or [None])
         )
     await repository.record(uow.conn, changed, history)

@@ -31,24 +31,42 @@ async def create_order(request: web.Request) -> web.Response:
     order_id = uuid4()
     items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
     total = order_total(items)
-    event = OrderCreated.new(order_id, OrderCreatedPayload(
-        customer_id=body.customer_id, payment_method=body.payment_method, items=items, total_amount=total,
-    ))
+    event = OrderCreated.new(
+        order_id,
+        OrderCreatedPayload(
+            customer_id=body.customer_id,
+            payment_method=body.payment_method,
+            items=items,
+            total_amount=total,
+        ),
+    )
     digest = None if key is None else hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         rows = await repository.place_order(
-            conn, order_id, body.customer_id, body.payment_method, total,
-            [(i.product_id, i.quantity, i.unit_price) for i in items], event, key, digest,
+            conn,
+            order_id,
+            body.customer_id,
+            body.payment_method,
+            total,
+            [(i.product_id, i.quantity, i.unit_price) for i in items],
+            event,
+            key,
+            digest,
         )
         # rows is None only when the key was taken already
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
     if rows is None:
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
-            raise ApiError(503, "unavailable", "a request with this Idempotency-Key was in flight, retry later")
+            raise ApiError(
+                503, "unavailable", "a request with this Idempotency-Key was in flight, retry later"
+            )
         if claim["request_hash"] != digest:
-            raise ApiError(409, "idempotency_key_reused",
-                           "this Idempotency-Key was used with a different request body")
-        return _accepted(claim["order_id"], domain.PENDING)  # the answer it first got, whatever the order's status now
+            raise ApiError(
+                409, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
+            )
+        return _accepted(
+            claim["order_id"], domain.PENDING
+        )  # the answer it first got, whatever the order's status now
     request.app[RELAY].committed(rows)
     return _accepted(order_id, domain.PENDING)
 
@@ -78,7 +96,9 @@ async def list_orders(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         rows = await repository.list_orders(conn, status, limit, after)
     last = rows[-1] if len(rows) == limit else None
-    next_cursor = params.encode_cursor(last["created_at"].isoformat(), str(last["order_id"])) if last else None
+    next_cursor = (
+        params.encode_cursor(last["created_at"].isoformat(), str(last["order_id"])) if last else None
+    )
     return json_response({"orders": [dict(r) for r in rows], "next_cursor": next_cursor})
 
 
@@ -86,11 +106,19 @@ PATHS = {
     "/orders": {
         "post": {
             "summary": "Place an order",
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": params.header_schema(MAX_KEY)}],
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": params.header_schema(MAX_KEY),
+                }
+            ],
             "requestBody": {"required": True, **openapi.json_content(CreateOrder)},
-            "responses": {"201": {"description": "accepted", **openapi.json_content(OrderAccepted)},
-                          **openapi.errors(400, 409, 413, 415, 422, 503)},
+            "responses": {
+                "201": {"description": "accepted", **openapi.json_content(OrderAccepted)},
+                **openapi.errors(400, 409, 413, 415, 422, 503),
+            },
         },
         "get": {
             "summary": "List orders, newest first",
@@ -99,16 +127,22 @@ PATHS = {
                 openapi.query("limit", params.integer_schema(1, MAX_PAGE)),
                 openapi.query("cursor", params.CURSOR_SCHEMA),
             ],
-            "responses": {"200": {"description": "a page", **openapi.json_content(OrderPage)},
-                          **openapi.errors(422, 503)},
+            "responses": {
+                "200": {"description": "a page", **openapi.json_content(OrderPage)},
+                **openapi.errors(422, 503),
+            },
         },
     },
     "/orders/{order_id}": {
         "get": {
             "summary": "One order with its items and status history",
-            "parameters": [{"name": "order_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}],
-            "responses": {"200": {"description": "the order", **openapi.json_content(OrderView)},
-                          **openapi.errors(404, 503)},
+            "parameters": [
+                {"name": "order_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}
+            ],
+            "responses": {
+                "200": {"description": "the order", **openapi.json_content(OrderView)},
+                **openapi.errors(404, 503),
+            },
         },
     },
 }

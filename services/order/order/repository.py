@@ -13,8 +13,15 @@ from order import domain
 
 
 async def place_order(
-    conn: asyncpg.Connection, order_id: UUID, customer_id: UUID, payment_method: str, total: Decimal,
-    items: list[tuple[UUID, int, Decimal]], created: Event, key: str | None, request_hash: str | None,
+    conn: asyncpg.Connection,
+    order_id: UUID,
+    customer_id: UUID,
+    payment_method: str,
+    total: Decimal,
+    items: list[tuple[UUID, int, Decimal]],
+    created: Event,
+    key: str | None,
+    request_hash: str | None,
 ) -> list[Row] | None:
     """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
     only if it was free insert the order, its lines, its first history entry and its order.created
@@ -34,9 +41,18 @@ async def place_order(
         "  SELECT $1, $5, 'order.created', $16, true FROM go),"
         f" x AS ({outbox_insert(11, when='EXISTS (SELECT FROM go)')})"
         " SELECT EXISTS (SELECT FROM go)",
-        order_id, customer_id, payment_method, total, domain.PENDING,
-        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], key, request_hash,
-        *outgoing.params(), created.event_id,
+        order_id,
+        customer_id,
+        payment_method,
+        total,
+        domain.PENDING,
+        [i[0] for i in items],
+        [i[1] for i in items],
+        [i[2] for i in items],
+        key,
+        request_hash,
+        *outgoing.params(),
+        created.event_id,
     )
     return outgoing.rows() if placed else None
 
@@ -50,7 +66,9 @@ class HistoryRow(NamedTuple):
     note: str | None
 
 
-async def record(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]], rows: list[HistoryRow]) -> None:
+async def record(
+    conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]], rows: list[HistoryRow]
+) -> None:
     """In one statement: the orders' new statuses, and tracking codes where one is given (a code once set
     is never cleared); then the history rows, in list order (history is read back in insertion order)."""
     await conn.execute(
@@ -60,7 +78,9 @@ async def record(conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | 
         " INSERT INTO order_history (order_id, status, event_type, event_id, applied, note)"
         " SELECT o, s, t, e, a, n FROM unnest($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::bool[], $9::text[])"
         " WITH ORDINALITY AS d(o, s, t, e, a, n, i) ORDER BY i",
-        list(changes), [s for s, _ in changes.values()], [t for _, t in changes.values()],
+        list(changes),
+        [s for s, _ in changes.values()],
+        [t for _, t in changes.values()],
         *([getattr(r, f) for r in rows] for f in HistoryRow._fields),
     )
 
@@ -84,7 +104,8 @@ async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
     if row is None:
         return None
     items = await conn.fetch(
-        "SELECT product_id, quantity, unit_price FROM order_items WHERE order_id = $1 ORDER BY line_no", order_id
+        "SELECT product_id, quantity, unit_price FROM order_items WHERE order_id = $1 ORDER BY line_no",
+        order_id,
     )
     history = await conn.fetch(
         "SELECT status, event_type, event_id, applied, note, at FROM order_history WHERE order_id = $1 ORDER BY id",
@@ -101,5 +122,8 @@ async def list_orders(
         " WHERE ($1::text IS NULL OR status = $1)"
         " AND ($2::timestamptz IS NULL OR (created_at, order_id) < ($2, $3))"
         " ORDER BY created_at DESC, order_id DESC LIMIT $4",
-        status, after[0] if after else None, after[1] if after else None, limit,
+        status,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
     )

@@ -13,8 +13,13 @@ from runtime.http import JsonInt
 
 PaymentMethod = Literal["credit_card", "debit_card", "pix", "bank_transfer"]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
-PRICE_SCHEMA = {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000, "multipleOf": 0.01,
-                "description": "price per unit, a number with at most two decimals"}
+PRICE_SCHEMA = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": 1_000_000,
+    "multipleOf": 0.01,
+    "description": "price per unit, a number with at most two decimals",
+}
 
 
 class OrderItemIn(BaseModel):
@@ -23,7 +28,8 @@ class OrderItemIn(BaseModel):
     quantity: JsonInt = Field(ge=1, le=10_000)
     # decimal_places counts without trailing zeros (49.900 has two): the multipleOf 0.01 of PRICE_SCHEMA
     unit_price: Annotated[Decimal, WithJsonSchema(PRICE_SCHEMA)] = Field(
-        gt=0, le=1_000_000, max_digits=9, decimal_places=2)
+        gt=0, le=1_000_000, max_digits=9, decimal_places=2
+    )
 
     @field_validator("unit_price", mode="before")
     @classmethod

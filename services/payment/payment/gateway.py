@@ -24,7 +24,9 @@ class SimulatedGateway:
             "INSERT INTO gateway_charges (charge_id, order_id, amount)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[]) AS d(c, o, a) ORDER BY o"
             " ON CONFLICT (order_id) DO UPDATE SET order_id = EXCLUDED.order_id RETURNING order_id, charge_id",
-            [uuid4() for _ in orders], orders, [amounts[o] for o in orders],
+            [uuid4() for _ in orders],
+            orders,
+            [amounts[o] for o in orders],
         )
         await fault_point("payment.after_charge_before_record")
         return {r["order_id"]: r["charge_id"] for r in rows}
@@ -36,6 +38,9 @@ class SimulatedGateway:
             "INSERT INTO gateway_refunds (refund_id, order_id, charge_id, amount)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[]) AS d(r, o, c, a) ORDER BY o"
             " ON CONFLICT (order_id) DO UPDATE SET order_id = EXCLUDED.order_id RETURNING order_id, refund_id",
-            [uuid4() for _ in orders], orders, [charges[o][0] for o in orders], [charges[o][1] for o in orders],
+            [uuid4() for _ in orders],
+            orders,
+            [charges[o][0] for o in orders],
+            [charges[o][1] for o in orders],
         )
         return {r["order_id"]: r["refund_id"] for r in rows}

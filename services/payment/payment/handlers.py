@@ -54,7 +54,9 @@ async def apply_events(
                 reversals.append((event, payment))
         else:  # the consumer decodes each queue's one event type, so this is a routing mistake
             raise EventFailed(event, PermanentError(f"payment does not consume {event.event_type}"))
-    charging = {p.order_id: p.amount for p in new if p.status != "DECLINED"}  # approved (maybe reversed since)
+    charging = {
+        p.order_id: p.amount for p in new if p.status != "DECLINED"
+    }  # approved (maybe reversed since)
     if charging:
         charges = await gateway.charge_many(charging)
         if missing := sorted(charging.keys() - charges.keys()):
@@ -73,9 +75,12 @@ def _amount(event: OrderCreated) -> Decimal:
     """What the order costs, recomputed from its items: a total that says otherwise is refused."""
     amount = order_total(event.payload.items)
     if amount != event.payload.total_amount:
-        raise EventFailed(event, PermanentError(
-            f"total_amount {event.payload.total_amount} is not the sum of the items, {amount}"
-        ))
+        raise EventFailed(
+            event,
+            PermanentError(
+                f"total_amount {event.payload.total_amount} is not the sum of the items, {amount}"
+            ),
+        )
     return amount
 
 
@@ -86,24 +91,41 @@ def _charge(event: OrderCreated, amount: Decimal, uow: UnitOfWork, settings: Pay
         uow.outbox.append(event.caused(PaymentFailed, PaymentFailedPayload(reason=decision.reason)))
         return Payment(uuid4(), event.order_id, amount, "DECLINED", decision.reason)
     payment = Payment(uuid4(), event.order_id, decision.amount, "APPROVED")
-    uow.outbox.append(event.caused(PaymentApproved, PaymentApprovedPayload(
-        payment_id=payment.payment_id, amount=decision.amount, items=event.payload.items,
-    )))
+    uow.outbox.append(
+        event.caused(
+            PaymentApproved,
+            PaymentApprovedPayload(
+                payment_id=payment.payment_id,
+                amount=decision.amount,
+                items=event.payload.items,
+            ),
+        )
+    )
     return payment
 
 
 def _reverse(event: InventoryFailed | InventoryReleased, payment: Payment, uow: UnitOfWork) -> None:
     payment.status, payment.reason = "REVERSED", f"{event.event_type}: {event.payload.reason}"
-    uow.outbox.append(event.caused(PaymentReversed, PaymentReversedPayload(
-        payment_id=payment.payment_id, amount=payment.amount, reason=payment.reason,
-    )))
+    uow.outbox.append(
+        event.caused(
+            PaymentReversed,
+            PaymentReversedPayload(
+                payment_id=payment.payment_id,
+                amount=payment.amount,
+                reason=payment.reason,
+            ),
+        )
+    )
 
 
 def _charge_of(event: InventoryFailed | InventoryReleased, payment: Payment) -> UUID:
     """The charge a reversal refunds. An approved payment always has one (it is recorded with it); one
     without is a broken invariant no retry mends, so it goes to the DLQ instead of to the gateway."""
     if payment.charge_id is None:
-        raise EventFailed(event, PermanentError(
-            f"payment {payment.payment_id} of order {payment.order_id} is approved with no charge to refund"
-        ))
+        raise EventFailed(
+            event,
+            PermanentError(
+                f"payment {payment.payment_id} of order {payment.order_id} is approved with no charge to refund"
+            ),
+        )
     return payment.charge_id

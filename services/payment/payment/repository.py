@@ -23,8 +23,12 @@ async def insert_many(conn: asyncpg.Connection, payments: list[Payment]) -> None
         "INSERT INTO payments (payment_id, order_id, amount, status, reason, charge_id)"
         " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::text[], $5::text[], $6::uuid[])"
         " AS d(p, o, a, s, r, c) ORDER BY o",
-        [p.payment_id for p in payments], [p.order_id for p in payments], [p.amount for p in payments],
-        [p.status for p in payments], [p.reason for p in payments], [p.charge_id for p in payments],
+        [p.payment_id for p in payments],
+        [p.order_id for p in payments],
+        [p.amount for p in payments],
+        [p.status for p in payments],
+        [p.reason for p in payments],
+        [p.charge_id for p in payments],
     )
 
 
@@ -33,5 +37,6 @@ async def mark_reversed(conn: asyncpg.Connection, payments: list[Payment]) -> No
     await conn.execute(
         "UPDATE payments p SET status = 'REVERSED', reason = d.reason, reversed_at = now()"
         " FROM unnest($1::uuid[], $2::text[]) AS d(id, reason) WHERE p.payment_id = d.id",
-        [p.payment_id for p in payments], [p.reason for p in payments],
+        [p.payment_id for p in payments],
+        [p.reason for p in payments],
     )

@@ -12,4 +12,5 @@ class PaymentSettings(ServiceSettings):
     database_url: str = local_database_url("payment")
     http_port: int = 3003
     payment_approval_limit: Money = Field(
-        Decimal("10000.00"), description="the simulated gateway declines an order whose total is above this")
+        Decimal("10000.00"), description="the simulated gateway declines an order whose total is above this"
+    )

@@ -29,8 +29,12 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
             if current is None:  # else scheduled already, or released first (tombstone): never ship
                 shipment = _schedule(event, uow, settings)
                 new.append(shipment)
-                status[event.order_id] = "SCHEDULED" if isinstance(shipment.outcome, domain.Scheduled) else "FAILED"
-        elif isinstance(event, InventoryReleased):  # the stock went back (an expired reservation): nothing may leave
+                status[event.order_id] = (
+                    "SCHEDULED" if isinstance(shipment.outcome, domain.Scheduled) else "FAILED"
+                )
+        elif isinstance(
+            event, InventoryReleased
+        ):  # the stock went back (an expired reservation): nothing may leave
             reason = f"reservation released: {event.payload.reason}"
             if current is None:
                 new.append(repository.NewShipment(uuid4(), event.order_id, None, domain.Tombstone(reason)))
@@ -46,7 +50,9 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
         await repository.cancel_many(uow.conn, cancelled)
 
 
-def _schedule(event: InventoryReserved, uow: UnitOfWork, settings: ShippingSettings) -> repository.NewShipment:
+def _schedule(
+    event: InventoryReserved, uow: UnitOfWork, settings: ShippingSettings
+) -> repository.NewShipment:
     units = sum(line.quantity for line in event.payload.items)
     outcome = domain.plan(
         event.order_id, units, settings.shipping_max_units, datetime.now(UTC).date(), domain.tracking_code()
@@ -55,8 +61,15 @@ def _schedule(event: InventoryReserved, uow: UnitOfWork, settings: ShippingSetti
     if isinstance(outcome, domain.Refused):
         uow.outbox.append(event.caused(ShippingFailed, ShippingFailedPayload(reason=outcome.reason)))
     else:
-        uow.outbox.append(event.caused(ShippingScheduled, ShippingScheduledPayload(
-            shipment_id=shipment_id, tracking_code=outcome.tracking_code,
-            freight_cost=outcome.freight_cost, estimated_delivery=outcome.estimated_delivery,
-        )))
+        uow.outbox.append(
+            event.caused(
+                ShippingScheduled,
+                ShippingScheduledPayload(
+                    shipment_id=shipment_id,
+                    tracking_code=outcome.tracking_code,
+                    freight_cost=outcome.freight_cost,
+                    estimated_delivery=outcome.estimated_delivery,
+                ),
+            )
+        )
     return repository.NewShipment(shipment_id, event.order_id, event.payload.reservation_id, outcome)

@@ -48,5 +48,6 @@ async def cancel_many(conn: asyncpg.Connection, reasons: dict[UUID, str]) -> Non
     await conn.execute(
         "UPDATE shipments s SET status = 'CANCELLED', reason = d.reason, updated_at = now()"
         " FROM unnest($1::uuid[], $2::text[]) AS d(id, reason) WHERE s.order_id = d.id",
-        list(reasons), list(reasons.values()),
+        list(reasons),
+        list(reasons.values()),
     )

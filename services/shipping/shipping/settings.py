@@ -9,4 +9,5 @@ class ShippingSettings(ServiceSettings):
     database_url: str = local_database_url("shipping")
     http_port: int = 3004
     shipping_max_units: int = Field(
-        50, description="the simulated carrier refuses an order of more units than this in all")
+        50, description="the simulated carrier refuses an order of more units than this in all"
+    )

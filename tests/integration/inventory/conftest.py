@@ -31,7 +31,10 @@ async def db_url(infra: Infra, inventory_template: str) -> AsyncIterator[str]:
 @pytest_asyncio.fixture
 async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
     async with asyncpg.create_pool(
-        db_url, min_size=8, max_size=8, command_timeout=30,  # opened up front: the server is shared
+        db_url,
+        min_size=8,
+        max_size=8,
+        command_timeout=30,  # opened up front: the server is shared
         init=lambda c: c.execute("SET lock_timeout = 10000"),
     ) as p:
         yield p
@@ -53,6 +56,7 @@ async def projections(infra: Infra, prefix: str) -> AsyncIterator[Callable[..., 
     def make(url: str | None = None, **kwargs: float) -> Projection:
         made.append(make_projection(url or infra.redis_url, prefix, **kwargs))
         return made[-1]
+
     yield make
     for p in made:
         await p.cache.gate.close()
@@ -61,5 +65,3 @@ async def projections(infra: Infra, prefix: str) -> AsyncIterator[Callable[..., 
 @pytest_asyncio.fixture
 async def projection(projections: Callable[..., Projection]) -> Projection:
     return projections()
-
-

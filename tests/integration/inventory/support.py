@@ -14,15 +14,22 @@ from inventory.redis_gate import RedisGate, connect
 from messaging.unit_of_work import UnitOfWork
 
 
-def make_projection(url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5) -> Projection:
+def make_projection(
+    url: str, prefix: str, timeout_s: float = 0.1, failures: int = 3, reset_s: float = 0.5
+) -> Projection:
     return Projection.on(RedisGate(connect(url, timeout_s, 32), prefix, timeout_s, failures, reset_s))
 
 
 def approved(lines: list[tuple[UUID, int]], order_id: UUID | None = None) -> PaymentApproved:
     items = [Item(product_id=p, quantity=q, unit_price=Decimal("1.00")) for p, q in lines]
-    return PaymentApproved.new(order_id or uuid4(), PaymentApprovedPayload(
-        payment_id=uuid4(), amount=Decimal(sum(q for _, q in lines)), items=items,
-    ))
+    return PaymentApproved.new(
+        order_id or uuid4(),
+        PaymentApprovedPayload(
+            payment_id=uuid4(),
+            amount=Decimal(sum(q for _, q in lines)),
+            items=items,
+        ),
+    )
 
 
 def failed(order_id: UUID) -> ShippingFailed:
@@ -30,10 +37,15 @@ def failed(order_id: UUID) -> ShippingFailed:
 
 
 def scheduled(order_id: UUID) -> ShippingScheduled:
-    return ShippingScheduled.new(order_id, ShippingScheduledPayload(
-        shipment_id=uuid4(), tracking_code="TRK-TEST0001", freight_cost=Decimal("11.50"),
-        estimated_delivery=date(2030, 1, 1),
-    ))
+    return ShippingScheduled.new(
+        order_id,
+        ShippingScheduledPayload(
+            shipment_id=uuid4(),
+            tracking_code="TRK-TEST0001",
+            freight_cost=Decimal("11.50"),
+            estimated_delivery=date(2030, 1, 1),
+        ),
+    )
 
 
 class CountingConnection:
@@ -47,10 +59,12 @@ class CountingConnection:
         async def send(self, query: str, *args, **kwargs):
             self.statements.append(query)
             return await getattr(self._conn, name)(query, *args, **kwargs)
+
         return send
 
-    execute, executemany, fetch, fetchrow, fetchval = map(_counted, ("execute", "executemany", "fetch", "fetchrow",
-                                                                      "fetchval"))
+    execute, executemany, fetch, fetchrow, fetchval = map(
+        _counted, ("execute", "executemany", "fetch", "fetchrow", "fetchval")
+    )
 
 
 async def deliver(pool: asyncpg.Pool, apply, *events, statements: list[str] | None = None) -> list:
@@ -71,5 +85,7 @@ async def deliver(pool: asyncpg.Pool, apply, *events, statements: list[str] | No
 async def new_products(pool: asyncpg.Pool, units: dict[UUID, int] | int, count: int = 1) -> list[UUID]:
     wanted = units if isinstance(units, dict) else {uuid4(): units for _ in range(count)}
     async with pool.acquire() as conn:
-        await repository.create_products_if_missing(conn, {p: (f"it {p}", q) for p, q in wanted.items()}, "test")
+        await repository.create_products_if_missing(
+            conn, {p: (f"it {p}", q) for p, q in wanted.items()}, "test"
+        )
     return list(wanted)

@@ -51,7 +51,9 @@ async def test_one_batch_of_approvals_wanting_more_than_the_stock_reserves_exact
     for e in short:
         outcome = by_cause[e.event_id]
         assert outcome.event_type == "inventory.failed" and outcome.payload.reason == "out_of_stock"
-        assert [(s.product_id, s.requested, s.available) for s in outcome.payload.shortages] == [(product, 2, 1)]
+        assert [(s.product_id, s.requested, s.available) for s in outcome.payload.shortages] == [
+            (product, 2, 1)
+        ]
     assert await _statuses(pool) == {e.order_id: "ACTIVE" for e in fit}
     assert await _stock(pool, product) == (5, 4)
     assert await queries.ledger_balance(pool, product) == (5, 4)
@@ -60,7 +62,9 @@ async def test_one_batch_of_approvals_wanting_more_than_the_stock_reserves_exact
     assert await cached_available(gate.client, gate.prefix, [product]) == {product: 1}
 
 
-async def test_a_mixed_batch_decides_each_event_right_in_a_few_statements(pool: asyncpg.Pool, projection: Projection):
+async def test_a_mixed_batch_decides_each_event_right_in_a_few_statements(
+    pool: asyncpg.Pool, projection: Projection
+):
     seed = random.randrange(2**32)
     p, q = sorted(await new_products(pool, 100, count=2))
     later, due = _apply(projection), _apply(projection, DUE)
@@ -74,8 +78,13 @@ async def test_a_mixed_batch_decides_each_event_right_in_a_few_statements(pool: 
         await deliver(pool, due, e)
     new = [approved([(p, 6), (q, 1)]) for _ in range(2)]
     duplicates = [approved([(q, 4)], order_id=e.order_id) for e in reserved]  # another event id, same order
-    batch = [*new, *(scheduled(e.order_id) for e in to_commit), *(failed(e.order_id) for e in to_release),
-             *duplicates, *(scheduled(e.order_id) for e in to_expire)]
+    batch = [
+        *new,
+        *(scheduled(e.order_id) for e in to_commit),
+        *(failed(e.order_id) for e in to_release),
+        *duplicates,
+        *(scheduled(e.order_id) for e in to_expire),
+    ]
     random.Random(seed).shuffle(batch)
 
     statements: list[str] = []
@@ -86,7 +95,10 @@ async def test_a_mixed_batch_decides_each_event_right_in_a_few_statements(pool: 
     assert len(outbox) == len(outcome) == 8 and not set(outcome) & {e.order_id for e in reserved}, seed
     cause = {e.event_id: e for e in batch}
     assert all(cause[e.causation_id].order_id == e.order_id for e in outbox)
-    ids = {r["order_id"]: r["reservation_id"] for r in await pool.fetch("SELECT order_id, reservation_id FROM reservations")}
+    ids = {
+        r["order_id"]: r["reservation_id"]
+        for r in await pool.fetch("SELECT order_id, reservation_id FROM reservations")
+    }
     for e in new:
         assert outcome[e.order_id].event_type == "inventory.reserved"
         assert outcome[e.order_id].payload.reservation_id == ids[e.order_id]
@@ -97,10 +109,12 @@ async def test_a_mixed_batch_decides_each_event_right_in_a_few_statements(pool: 
             assert outcome[e.order_id].event_type == "inventory.released"
             assert outcome[e.order_id].payload.reason == reason
             assert outcome[e.order_id].payload.reservation_id == ids[e.order_id]
-    expected = {**dict.fromkeys((e.order_id for e in new + reserved), "ACTIVE"),
-                **dict.fromkeys((e.order_id for e in to_commit), "COMMITTED"),
-                **dict.fromkeys((e.order_id for e in to_release), "RELEASED"),
-                **dict.fromkeys((e.order_id for e in to_expire), "EXPIRED")}
+    expected = {
+        **dict.fromkeys((e.order_id for e in new + reserved), "ACTIVE"),
+        **dict.fromkeys((e.order_id for e in to_commit), "COMMITTED"),
+        **dict.fromkeys((e.order_id for e in to_release), "RELEASED"),
+        **dict.fromkeys((e.order_id for e in to_expire), "EXPIRED"),
+    }
     assert await _statuses(pool) == expected
     # p: 2 x 2 committed, 2 x 6 newly reserved; q: 2 x 1 committed, 2 x 4 and 2 x 1 reserved
     assert await _stock(pool, p) == await queries.ledger_balance(pool, p) == (96, 12)
@@ -131,10 +145,17 @@ async def test_stock_released_in_a_batch_is_available_to_the_orders_after_it_in_
     [product] = await new_products(pool, 3)
     before, holder, after = sorted(uuid4() for _ in range(3))
     await deliver(pool, _apply(projection), approved([(product, 3)], order_id=holder))
-    outbox = await deliver(pool, _apply(projection), approved([(product, 3)], order_id=after), failed(holder),
-                           approved([(product, 3)], order_id=before))
+    outbox = await deliver(
+        pool,
+        _apply(projection),
+        approved([(product, 3)], order_id=after),
+        failed(holder),
+        approved([(product, 3)], order_id=before),
+    )
     assert {e.order_id: e.event_type for e in outbox} == {
-        before: "inventory.failed", holder: "inventory.released", after: "inventory.reserved",
+        before: "inventory.failed",
+        holder: "inventory.released",
+        after: "inventory.reserved",
     }
     assert await _statuses(pool) == {holder: "RELEASED", after: "ACTIVE"}
     assert await _stock(pool, product) == await queries.ledger_balance(pool, product) == (3, 3)
@@ -146,10 +167,16 @@ async def test_concurrent_batches_of_multi_product_orders_never_deadlock_nor_ove
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     products = await new_products(pool, 40, count=3)
-    batches = [[approved([(p, rng.randint(1, 3)) for p in rng.sample(products, rng.randint(1, 3))])
-                for _ in range(10)] for _ in range(40)]
-    results = await asyncio.wait_for(asyncio.gather(
-        *(deliver(pool, _apply(projection), *b) for b in batches), return_exceptions=True), 120)
+    batches = [
+        [
+            approved([(p, rng.randint(1, 3)) for p in rng.sample(products, rng.randint(1, 3))])
+            for _ in range(10)
+        ]
+        for _ in range(40)
+    ]
+    results = await asyncio.wait_for(
+        asyncio.gather(*(deliver(pool, _apply(projection), *b) for b in batches), return_exceptions=True), 120
+    )
     assert [r for r in results if isinstance(r, BaseException)] == [], seed
     kinds = [e.event_type for outbox in results for e in outbox]
     assert len(kinds) == 400 and set(kinds) == {"inventory.reserved", "inventory.failed"}, seed

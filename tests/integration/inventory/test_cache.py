@@ -15,8 +15,8 @@ from tests.integration.inventory.support import new_products
 async def test_a_stale_write_never_overwrites_a_newer_one(projection: Projection):
     cache, p = projection.cache, uuid4()
     assert await cache.write([Snapshot(p, 10, 2, version=5)]) == 1
-    assert await cache.write([Snapshot(p, 10, 1, version=4)]) == 0   # late, older: rejected
-    assert await cache.write([Snapshot(p, 10, 2, version=5)]) == 0   # same version: nothing to do
+    assert await cache.write([Snapshot(p, 10, 1, version=4)]) == 0  # late, older: rejected
+    assert await cache.write([Snapshot(p, 10, 2, version=5)]) == 0  # same version: nothing to do
     assert await cache.entries([p]) == ["5:10:2"]
     assert await cache.write([Snapshot(p, 10, 3, version=6)]) == 1
     assert await cache.entries([p]) == ["6:10:3"]
@@ -58,11 +58,11 @@ async def test_reconciliation_repairs_corrupted_entries_and_exports_the_drift(
     await reconcile(pool, projection)
     client, prefix = projection.cache.gate.client, projection.cache.gate.prefix
     a, b, c, d, e, _ok = products
-    await client.set(stock_key(prefix, a), "1:10:9")        # same version, wrong numbers
-    await client.set(stock_key(prefix, b), "99:500:0")      # a version from nowhere
-    await client.set(stock_key(prefix, c), "garbage")       # unreadable
-    await client.delete(stock_key(prefix, d))               # lost
-    await client.set(stock_key(prefix, e), "0:3:0")         # behind
+    await client.set(stock_key(prefix, a), "1:10:9")  # same version, wrong numbers
+    await client.set(stock_key(prefix, b), "99:500:0")  # a version from nowhere
+    await client.set(stock_key(prefix, c), "garbage")  # unreadable
+    await client.delete(stock_key(prefix, d))  # lost
+    await client.set(stock_key(prefix, e), "0:3:0")  # behind
     assert await reconcile(pool, projection) == 5
     assert metrics.CACHE_DRIFT._value.get() == 5
     assert await cached_available(client, prefix, products) == dict.fromkeys(products, 10)
@@ -75,6 +75,6 @@ async def test_a_repair_never_overwrites_a_write_that_landed_after_it_looked(pro
     cache, p = projection.cache, uuid4()
     await cache.write([Snapshot(p, 10, 0, 3)])
     seen = (await cache.entries([p]))[0]
-    await cache.write([Snapshot(p, 10, 1, 4)])   # a committed change lands meanwhile
+    await cache.write([Snapshot(p, 10, 1, 4)])  # a committed change lands meanwhile
     assert not await cache.compare_and_set(p, seen, Snapshot(p, 10, 0, 3))
     assert await cache.entries([p]) == ["4:10:1"]

@@ -46,8 +46,17 @@ async def _settlements(pool: asyncpg.Pool) -> dict[UUID, list[str]]:
 
 async def _sweeper_process(db_url: str, redis_url: str, prefix: str, mode: str, batch: int, env: dict):
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.inventory.sweeper_process", db_url, redis_url, prefix, mode,
-        str(batch), cwd=ROOT, env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.integration.inventory.sweeper_process",
+        db_url,
+        redis_url,
+        prefix,
+        mode,
+        str(batch),
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
     )
 
 
@@ -60,11 +69,21 @@ async def test_two_sweeper_processes_expire_each_due_reservation_exactly_once(
     later = await _reserve(pool, projection, product, 15, LATER)
     batch = 10
     # A claims its first batch and holds it (fault point); B must skip those rows and do all the rest
-    a = await _sweeper_process(db_url, infra.redis_url, prefix, mode, batch, {
-        "FAULT_POINTS": "inventory.expire_claimed=wait", "FAULT_BARRIER_DIR": str(tmp_path),
-    })
+    a = await _sweeper_process(
+        db_url,
+        infra.redis_url,
+        prefix,
+        mode,
+        batch,
+        {
+            "FAULT_POINTS": "inventory.expire_claimed=wait",
+            "FAULT_BARRIER_DIR": str(tmp_path),
+        },
+    )
     try:
-        await eventually(lambda: (tmp_path / "inventory.expire_claimed.waiting").exists(), 30, 0.02, "A claimed")
+        await eventually(
+            lambda: (tmp_path / "inventory.expire_claimed.waiting").exists(), 30, 0.02, "A claimed"
+        )
         b = await _sweeper_process(db_url, infra.redis_url, prefix, mode, batch, {})
         b_out, _ = await asyncio.wait_for(b.communicate(), 60)
         (tmp_path / "inventory.expire_claimed.release").touch()
@@ -74,12 +93,15 @@ async def test_two_sweeper_processes_expire_each_due_reservation_exactly_once(
             a.kill()
     assert (int(a_out), int(b_out)) == (batch, len(due) - batch)
     settled = await _settlements(pool)
-    assert all(settled[o] == ["expire"] for o in due), {o: settled[o] for o in due if settled[o] != ["expire"]}
+    assert all(settled[o] == ["expire"] for o in due), {
+        o: settled[o] for o in due if settled[o] != ["expire"]
+    }
     assert all(settled[o] == [] for o in later)
     assert await pool.fetchval("SELECT count(*) FROM reservations WHERE status = 'ACTIVE'") == len(later)
     assert await queries.ledger_balance(pool, product) == (1000, len(later))
     assert set(await projection.index.members()) == {
-        r["reservation_id"] for r in await pool.fetch("SELECT reservation_id FROM reservations WHERE status = 'ACTIVE'")
+        r["reservation_id"]
+        for r in await pool.fetch("SELECT reservation_id FROM reservations WHERE status = 'ACTIVE'")
     }
 
 
@@ -104,7 +126,9 @@ async def test_index_entries_of_settled_reservations_are_dropped_and_expire_noth
     [order] = await _reserve(pool, projection, product, 1, InventorySettings(reservation_ttl="300ms"))
     reservation = await pool.fetchval("SELECT reservation_id FROM reservations WHERE order_id = $1", order)
     await deliver(pool, partial(apply_events, settings=LATER, projection=projection), scheduled(order))
-    await projection.index.add([(reservation, await pool.fetchval("SELECT now() - interval '1s'"))])  # stale entry
+    await projection.index.add(
+        [(reservation, await pool.fetchval("SELECT now() - interval '1s'"))]
+    )  # stale entry
     assert await sweep(pool, projection, 10, scan=False) == 0
     assert await projection.index.members() == []
     assert (await _settlements(pool))[order] == ["commit"]

@@ -45,6 +45,7 @@ async def _timed_read(pool, projection, ids) -> tuple[float, availability.Read]:
 
 async def _outage(kind: str, server: PrivateRedis) -> Callable[[], Awaitable[None]]:
     """Start an outage of `kind`; returns what ends it."""
+
     async def thaw() -> None:
         server.thaw()
 
@@ -68,7 +69,9 @@ async def test_reads_answer_from_postgresql_while_redis_is_away_and_the_cache_he
     projection = outage_projection
     products = await new_products(pool, 50, count=3)
     await reconcile(pool, projection)
-    assert (await availability.read(pool, projection.cache, products)).source[products[0]] == availability.CACHE
+    assert (await availability.read(pool, projection.cache, products)).source[
+        products[0]
+    ] == availability.CACHE
     end = await _outage(kind, private_redis)
 
     # sequential reads first: the first ones pay the short timeout, then the breaker opens
@@ -85,8 +88,11 @@ async def test_reads_answer_from_postgresql_while_redis_is_away_and_the_cache_he
     async with UnitOfWork(pool) as uow:
         await admin.set_stock(uow, projection, products[0], "renamed", 70)
         await uow.commit()
-    await deliver(pool, partial(apply_events, settings=InventorySettings(), projection=projection),
-                  approved([(products[1], 5)]))
+    await deliver(
+        pool,
+        partial(apply_events, settings=InventorySettings(), projection=projection),
+        approved([(products[1], 5)]),
+    )
     concurrent = await asyncio.gather(*(_timed_read(pool, projection, products) for _ in range(50)))
     assert max(t for t, _ in concurrent) < READ_BOUND_S
     for _, result in concurrent:

@@ -20,7 +20,9 @@ SETTINGS = InventorySettings(reservation_ttl="10m")
 
 
 async def _stock(pool: asyncpg.Pool, product_id: UUID) -> asyncpg.Record:
-    return await pool.fetchrow("SELECT on_hand, reserved, version FROM products WHERE product_id = $1", product_id)
+    return await pool.fetchrow(
+        "SELECT on_hand, reserved, version FROM products WHERE product_id = $1", product_id
+    )
 
 
 async def test_500_concurrent_reservations_of_one_unit_on_ten_units_reserve_exactly_ten(
@@ -49,7 +51,9 @@ async def test_500_concurrent_reservations_of_one_unit_on_ten_units_reserve_exac
     assert min(lowest) >= 0 and len(lowest) > 1
     assert await pool.fetchval("SELECT count(*) FROM reservations WHERE status = 'ACTIVE'") == 10
     assert await queries.ledger_balance(pool, product) == (10, 10)
-    assert await cached_available(projection.cache.gate.client, projection.cache.gate.prefix, [product]) == {product: 0}
+    assert await cached_available(projection.cache.gate.client, projection.cache.gate.prefix, [product]) == {
+        product: 0
+    }
 
 
 async def test_two_product_orders_locked_in_opposite_request_orders_never_deadlock(
@@ -86,23 +90,28 @@ async def test_commit_and_expiry_racing_at_the_deadline_settle_each_reservation_
         await deliver(pool, partial(apply_events, settings=settings, projection=projection), event)
         await asyncio.sleep(rng.uniform(0, 0.015))  # noqa: ASYNC110 - a seeded offset around the deadline
         handled, swept = await asyncio.gather(
-            deliver(pool, partial(apply_events, settings=SETTINGS, projection=projection), scheduled(event.order_id)),
+            deliver(
+                pool,
+                partial(apply_events, settings=SETTINGS, projection=projection),
+                scheduled(event.order_id),
+            ),
             sweep_once(pool, projection, 10),
         )
         rows = await pool.fetch(
             "SELECT m.kind FROM movements m JOIN reservations r USING (reservation_id)"
-            " WHERE r.order_id = $1 AND m.kind <> 'reserve'", event.order_id,
+            " WHERE r.order_id = $1 AND m.kind <> 'reserve'",
+            event.order_id,
         )
         status = await pool.fetchval("SELECT status FROM reservations WHERE order_id = $1", event.order_id)
         assert len(rows) == 1, f"seed {seed}, round {i}: {rows}"
         assert rows[0]["kind"] == {"COMMITTED": "commit", "EXPIRED": "expire"}[status], f"seed {seed}"
         emitted = [e.event_type for e in handled]
-        assert emitted == (["inventory.committed"] if status == "COMMITTED" else
-                           [] if swept else ["inventory.released"]), f"seed {seed}, round {i}: {emitted}"
+        assert emitted == (
+            ["inventory.committed"] if status == "COMMITTED" else [] if swept else ["inventory.released"]
+        ), f"seed {seed}, round {i}: {emitted}"
         outcomes[status] += 1
     print(f"seed {seed}: {outcomes}")
     committed = outcomes["COMMITTED"]
     assert await queries.ledger_balance(pool, product) == (1000 - committed, 0)
     row = await _stock(pool, product)
     assert (row["on_hand"], row["reserved"]) == (1000 - committed, 0)
-

@@ -71,9 +71,17 @@ async def start_consumer(broker, pool, publisher, recorder) -> AsyncIterator[Con
     """Start a Consumer for the test service with the recorder's handlers; stopped at teardown."""
     started: list[Consumer] = []
 
-    async def start(handlers: dict | None = None, publisher: Publisher = publisher, **overrides: object) -> Consumer:
-        options = {"prefetch": 10, "max_attempts": 3, "retry_base_delay_ms": 20, "handler_timeout_s": 5,
-                   "queue_type": "classic", **overrides}
+    async def start(
+        handlers: dict | None = None, publisher: Publisher = publisher, **overrides: object
+    ) -> Consumer:
+        options = {
+            "prefetch": 10,
+            "max_attempts": 3,
+            "retry_base_delay_ms": 20,
+            "handler_timeout_s": 5,
+            "queue_type": "classic",
+            **overrides,
+        }
         consumer = Consumer(broker, pool, publisher, SERVICE, handlers or recorder.handlers(), **options)
         await consumer.start()
         started.append(consumer)

@@ -22,7 +22,9 @@ class Recorder:
         self.calls.append(event.event_id)
         await uow.conn.execute(
             "INSERT INTO effects (event_id, order_id, event_type) VALUES ($1, $2, $3)",
-            event.event_id, event.order_id, event.event_type,
+            event.event_id,
+            event.order_id,
+            event.event_type,
         )
         if (exc := self.fail.get(event.order_id)) is not None:
             raise exc
@@ -61,4 +63,6 @@ async def take_all(connection: AbstractRobustConnection, queue: str) -> list[Abs
 
 def consumed(queue: str, outcome: str) -> float:
     """This process's count of messages taken from `queue` with `outcome` (applied, duplicate, ...)."""
-    return REGISTRY.get_sample_value("saga_events_consumed_total", {"queue": queue, "outcome": outcome}) or 0.0
+    return (
+        REGISTRY.get_sample_value("saga_events_consumed_total", {"queue": queue, "outcome": outcome}) or 0.0
+    )

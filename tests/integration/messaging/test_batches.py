@@ -24,11 +24,17 @@ class TransactionLog:
 
 
 async def _all_applied(pool, ids: list[UUID]) -> bool:
-    return await pool.fetchval("SELECT count(DISTINCT event_id) FROM effects WHERE event_id = ANY($1)", ids) == len(ids)
+    return await pool.fetchval(
+        "SELECT count(DISTINCT event_id) FROM effects WHERE event_id = ANY($1)", ids
+    ) == len(ids)
 
 
 async def test_waiting_deliveries_are_applied_in_shared_transactions_each_once(
-    start_consumer, broker, pool, publisher, recorder,
+    start_consumer,
+    broker,
+    pool,
+    publisher,
+    recorder,
 ):
     events = [event_of(RESERVED) for _ in range(40)]
     for event in events + events[:5]:  # five of them delivered twice
@@ -48,7 +54,11 @@ async def test_waiting_deliveries_are_applied_in_shared_transactions_each_once(
 
 
 async def test_a_failing_event_in_a_batch_costs_one_attempt_and_the_rest_is_applied(
-    start_consumer, broker, pool, publisher, recorder,
+    start_consumer,
+    broker,
+    pool,
+    publisher,
+    recorder,
 ):
     events = [event_of(RESERVED) for _ in range(30)]
     poison = events[7]

@@ -25,13 +25,17 @@ async def publish(publisher, event) -> None:
 
 async def dead_letters(broker, n: int = 1) -> list:
     """Wait until the DLQ holds n messages, then take them."""
+
     async def arrived() -> bool:
         return await depth(broker, DLQ) >= n
+
     await eventually(arrived, 15, 0.05, f"{n} dead letters")
     return await take_all(broker, DLQ)
 
 
-async def test_an_event_is_applied_with_its_inbox_row_and_acked(start_consumer, broker, pool, publisher, recorder):
+async def test_an_event_is_applied_with_its_inbox_row_and_acked(
+    start_consumer, broker, pool, publisher, recorder
+):
     consumer = await start_consumer()
     event = event_of(RESERVED)
     await publish(publisher, event)
@@ -56,7 +60,11 @@ async def test_a_redelivered_event_has_one_effect(start_consumer, pool, publishe
 
 
 async def test_a_handler_that_always_fails_is_tried_max_attempts_times_then_dead_lettered(
-    start_consumer, broker, pool, publisher, recorder,
+    start_consumer,
+    broker,
+    pool,
+    publisher,
+    recorder,
 ):
     consumer = await start_consumer(max_attempts=3)
     poison, good = event_of(RESERVED), event_of(RESERVED)
@@ -71,7 +79,11 @@ async def test_a_handler_that_always_fails_is_tried_max_attempts_times_then_dead
     assert h["x-attempts"] == 3
     assert h["x-service"] == "shipping"
     assert h["x-error-reason"] == "attempts_exhausted"
-    assert (h["x-queue"], h["x-original-exchange"], h["x-original-routing-key"]) == (QUEUE, EXCHANGE, RESERVED)
+    assert (h["x-queue"], h["x-original-exchange"], h["x-original-routing-key"]) == (
+        QUEUE,
+        EXCHANGE,
+        RESERVED,
+    )
     assert message.body == encode(poison) and message.message_id == str(poison.event_id)
     assert await effects(pool, poison.event_id) == 0  # every attempt rolled back
     assert await inbox(pool, poison.event_id) == []
@@ -114,7 +126,12 @@ BAD_BODIES = {
 
 @pytest.mark.parametrize("kind", BAD_BODIES)
 async def test_a_message_that_is_not_a_valid_event_goes_to_the_dlq_at_once(
-    kind, start_consumer, broker, pool, publisher, recorder,
+    kind,
+    start_consumer,
+    broker,
+    pool,
+    publisher,
+    recorder,
 ):
     await start_consumer()
     await publisher.publish(EXCHANGE, RESERVED, BAD_BODIES[kind], message_id=f"bad-{kind}")
@@ -132,21 +149,39 @@ async def test_a_message_that_is_not_a_valid_event_goes_to_the_dlq_at_once(
 
 
 async def test_a_consumer_refuses_to_start_with_handlers_that_differ_from_its_subscriptions(
-    broker, pool, publisher, recorder,
+    broker,
+    pool,
+    publisher,
+    recorder,
 ):
     only_one = {RESERVED: recorder.handle}
-    consumer = Consumer(broker, pool, publisher, "shipping", only_one, prefetch=1, max_attempts=3,
-                        retry_base_delay_ms=20, handler_timeout_s=5, queue_type="classic")
+    consumer = Consumer(
+        broker,
+        pool,
+        publisher,
+        "shipping",
+        only_one,
+        prefetch=1,
+        max_attempts=3,
+        retry_base_delay_ms=20,
+        handler_timeout_s=5,
+        queue_type="classic",
+    )
     with pytest.raises(RuntimeError, match="inventory.released"):
         await consumer.start()
 
 
 @pytest.mark.parametrize("header", ["garbage", None, -5])
 async def test_a_message_with_a_broken_attempt_header_is_still_handled(
-    header, start_consumer, pool, publisher, recorder,
+    header,
+    start_consumer,
+    pool,
+    publisher,
+    recorder,
 ):
     await start_consumer()
     event = event_of(RESERVED)
-    await publisher.publish(EXCHANGE, RESERVED, encode(event), message_id=str(event.event_id),
-                            headers={"x-attempt": header})
+    await publisher.publish(
+        EXCHANGE, RESERVED, encode(event), message_id=str(event.event_id), headers={"x-attempt": header}
+    )
     await eventually(lambda: effects(pool, event.event_id), 10, message="handled despite the header")

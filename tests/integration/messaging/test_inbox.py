@@ -11,7 +11,9 @@ from messaging.unit_of_work import UnitOfWork
 
 
 def _keys(n: int) -> list[inbox.Key]:
-    return [inbox.Key(uuid4(), "shipping.inventory-reserved", "inventory.reserved", uuid4()) for _ in range(n)]
+    return [
+        inbox.Key(uuid4(), "shipping.inventory-reserved", "inventory.reserved", uuid4()) for _ in range(n)
+    ]
 
 
 async def _claim(pool, keys: list[inbox.Key]) -> set:
@@ -22,8 +24,9 @@ async def _claim(pool, keys: list[inbox.Key]) -> set:
 
 
 async def _stored(pool, keys: list[inbox.Key]) -> int:
-    return await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE event_id = ANY($1::uuid[])",
-                               [k.event_id for k in keys])
+    return await pool.fetchval(
+        "SELECT count(*) FROM idempotency_keys WHERE event_id = ANY($1::uuid[])", [k.event_id for k in keys]
+    )
 
 
 async def test_a_new_batch_is_all_fresh_and_its_redelivery_is_none(pool):

@@ -49,7 +49,9 @@ async def test_an_outbox_from_before_the_retry_columns_upgrades_in_place(infra, 
             await conn.close()
 
         (tmp_path / "service").mkdir()
-        await asyncio.to_thread(migrate, url, MESSAGING_MIGRATIONS, tmp_path / "service")  # as a service starts
+        await asyncio.to_thread(
+            migrate, url, MESSAGING_MIGRATIONS, tmp_path / "service"
+        )  # as a service starts
 
         async with asyncpg.create_pool(url, min_size=1, max_size=2) as pool:
             row = await pool.fetchrow("SELECT attempts, next_attempt_at, last_error FROM outbox")

@@ -28,7 +28,9 @@ BOUND_QUEUES = (QUEUE, "order.inventory-reserved")  # everyone who consumes inve
 async def record(uow: UnitOfWork, event) -> None:
     await uow.conn.execute(
         "INSERT INTO effects (event_id, order_id, event_type) VALUES ($1, $2, $3)",
-        event.event_id, event.order_id, event.event_type,
+        event.event_id,
+        event.order_id,
+        event.event_type,
     )
 
 
@@ -73,10 +75,16 @@ async def test_the_state_change_and_its_events_commit_together(pool):
         await uow.commit()
     assert await effects(pool, event.event_id) == 1
     [row] = await outbox_rows(pool, event.event_id)
-    assert (row["exchange"], row["routing_key"], row["order_id"]) == ("inventory.exchange", RESERVED, event.order_id)
+    assert (row["exchange"], row["routing_key"], row["order_id"]) == (
+        "inventory.exchange",
+        RESERVED,
+        event.order_id,
+    )
     assert row["sent_at"] is None
     assert decode(bytes(row["body"]), RESERVED) == event
-    assert [(r.event_id, r.routing_key, r.body) for r in handed] == [(event.event_id, RESERVED, row["body"])]  # at once
+    assert [(r.event_id, r.routing_key, r.body) for r in handed] == [
+        (event.event_id, RESERVED, row["body"])
+    ]  # at once
 
 
 async def test_a_unit_of_work_that_raises_leaves_neither_state_nor_events(pool):
@@ -132,7 +140,9 @@ async def test_a_publish_the_broker_does_not_confirm_is_not_marked_sent(pool, db
     await pool.execute(  # a routing key no queue is bound to: the mandatory publish comes back
         "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
         " VALUES ($1, $2, 'inventory.exchange', 'inventory.nobody-listens', $3)",
-        event.event_id, event.order_id, encode(event),
+        event.event_id,
+        event.order_id,
+        encode(event),
     )
     assert await relay(pool, db_url, publisher).publish_batch() == 1
     assert await unsent(pool) == 1  # refused: it waits for its next attempt (test_outbox_refused.py)
@@ -143,7 +153,13 @@ class Crash(Exception):
 
 
 async def test_a_crash_between_confirm_and_mark_sent_gives_a_duplicate_never_a_loss(
-    monkeypatch, pool, db_url, broker, publisher, start_consumer, recorder,
+    monkeypatch,
+    pool,
+    db_url,
+    broker,
+    publisher,
+    start_consumer,
+    recorder,
 ):
     event = event_of(RESERVED)
     await commit_events(pool, [event])
@@ -165,12 +181,16 @@ async def test_a_crash_between_confirm_and_mark_sent_gives_a_duplicate_never_a_l
 
     duplicates_before = consumed(QUEUE, "duplicate")
     await start_consumer()
-    await eventually(lambda: consumed(QUEUE, "duplicate") - duplicates_before == 1, 10, message="duplicate acked")
+    await eventually(
+        lambda: consumed(QUEUE, "duplicate") - duplicates_before == 1, 10, message="duplicate acked"
+    )
     assert recorder.attempts(event.event_id) == 1
     assert len(await inbox(pool, event.event_id)) == 1
 
 
-async def test_rows_handed_over_at_commit_are_published_from_memory_and_marked_sent(pool, db_url, broker, publisher):
+async def test_rows_handed_over_at_commit_are_published_from_memory_and_marked_sent(
+    pool, db_url, broker, publisher
+):
     r = relay(pool, db_url, publisher, claim_after_s=60)
     events = [event_of(RESERVED) for _ in range(3)]
     async with UnitOfWork(pool, on_commit=r.committed) as uow:
@@ -181,11 +201,15 @@ async def test_rows_handed_over_at_commit_are_published_from_memory_and_marked_s
     await r.mark_sent()
     assert await unsent(pool) == 0
     for queue in BOUND_QUEUES:
-        assert sorted(m.message_id for m in await take_all(broker, queue)) == sorted(str(e.event_id) for e in events)
+        assert sorted(m.message_id for m in await take_all(broker, queue)) == sorted(
+            str(e.event_id) for e in events
+        )
     assert await r.publish_handed() == 0  # handed over once, published once
 
 
-async def test_the_poller_leaves_young_rows_to_their_writer_and_takes_them_once_old(pool, db_url, broker, publisher):
+async def test_the_poller_leaves_young_rows_to_their_writer_and_takes_them_once_old(
+    pool, db_url, broker, publisher
+):
     """A row its writer is publishing right now must not be published by another replica too; a row its
     writer never published (it crashed) is published by whoever polls after `claim_after_s`."""
     events = [event_of(RESERVED) for _ in range(2)]
@@ -203,11 +227,17 @@ async def test_a_handed_row_the_broker_refuses_stays_unsent_for_the_poller(pool,
     r = relay(pool, db_url, publisher, claim_after_s=60)
     ok, refused = event_of(RESERVED), event_of(RESERVED)
     rows = []
-    for event, key in ((ok, RESERVED), (refused, "inventory.nobody-listens")):  # no queue bound: it comes back
+    for event, key in (
+        (ok, RESERVED),
+        (refused, "inventory.nobody-listens"),
+    ):  # no queue bound: it comes back
         await pool.execute(
             "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body)"
             " VALUES ($1, $2, 'inventory.exchange', $3, $4)",
-            event.event_id, event.order_id, key, encode(event),
+            event.event_id,
+            event.order_id,
+            key,
+            encode(event),
         )
         rows.append(Row(event.event_id, event.order_id, "inventory.exchange", key, encode(event)))
     r.committed(rows)
@@ -235,9 +265,14 @@ async def test_a_transaction_already_failed_is_not_reported_committed(pool):
     assert await outbox_rows(pool) == []
 
 
-@pytest.mark.parametrize("setting", [
-    "standard_conforming_strings = on", "standard_conforming_strings = off", "backslash_quote = off",
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "standard_conforming_strings = on",
+        "standard_conforming_strings = off",
+        "backslash_quote = off",
+    ],
+)
 async def test_outbox_rows_written_as_literals_read_back_exactly(pool, setting):
     """The rows are written out as literals (to share the COMMIT's round trip): every name of the topology
     and every body byte reads back as it was, whatever the session's string settings say (backslash_quote

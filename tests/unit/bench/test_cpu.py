@@ -19,18 +19,33 @@ def test_processes_are_grouped_by_their_command_line():
 
 
 def test_cpu_wakeups_and_preemptions_per_saga_count_what_each_group_spent_in_the_window():
-    before = Sample(10.0, {1: ("order", 5.0, 1000, 10), 2: ("postgres", 1.0, 50, 5), 3: ("bench", 2.0, 7, 0)},
-                    busy_s=100, total_s=400)
-    after = Sample(12.0, {1: ("order", 5.5, 1900, 60), 2: ("postgres", 1.2, 450, 5), 3: ("bench", 2.4, 107, 30),
-                          4: ("postgres", 0.1, 25, 20)},
-                   busy_s=103, total_s=404)  # pid 4 started in between: counted whole
+    before = Sample(
+        10.0,
+        {1: ("order", 5.0, 1000, 10), 2: ("postgres", 1.0, 50, 5), 3: ("bench", 2.0, 7, 0)},
+        busy_s=100,
+        total_s=400,
+    )
+    after = Sample(
+        12.0,
+        {
+            1: ("order", 5.5, 1900, 60),
+            2: ("postgres", 1.2, 450, 5),
+            3: ("bench", 2.4, 107, 30),
+            4: ("postgres", 0.1, 25, 20),
+        },
+        busy_s=103,
+        total_s=404,
+    )  # pid 4 started in between: counted whole
 
     used = cpu.usage(before, after, sagas=100)
 
-    assert used == {"window_s": 2.0, "machine_busy": 0.75,
-                    "ms_per_saga": {"bench": 4.0, "order": 5.0, "postgres": 3.0, "total": 8.0},
-                    "wakeups_per_saga": {"bench": 1.0, "order": 9.0, "postgres": 4.2, "total": 13.2},
-                    "preemptions_per_saga": {"bench": 0.3, "order": 0.5, "postgres": 0.2, "total": 0.7}}
+    assert used == {
+        "window_s": 2.0,
+        "machine_busy": 0.75,
+        "ms_per_saga": {"bench": 4.0, "order": 5.0, "postgres": 3.0, "total": 8.0},
+        "wakeups_per_saga": {"bench": 1.0, "order": 9.0, "postgres": 4.2, "total": 13.2},
+        "preemptions_per_saga": {"bench": 0.3, "order": 0.5, "postgres": 0.2, "total": 0.7},
+    }
 
 
 def test_no_figure_without_two_samples_or_sagas():

@@ -12,9 +12,14 @@ from bench.report import _to_floor
 def test_cpu_per_hop_and_the_machine_busy_share_over_the_window():
     before, after = Sample(0.0, {}, busy_s=10.0, total_s=40.0), Sample(2.0, {}, busy_s=12.0, total_s=44.0)
     assert paced.summary(before, after, 800.0, 1000) == {
-        "rate_per_s": 800.0, "hops": 1000, "machine_busy": 0.5, "cpu_ms_per_hop": 2.0,
+        "rate_per_s": 800.0,
+        "hops": 1000,
+        "machine_busy": 0.5,
+        "cpu_ms_per_hop": 2.0,
     }
-    assert paced.summary(None, after, 800.0, 1000) is None and paced.summary(after, after, 800.0, 1000) is None
+    assert (
+        paced.summary(None, after, 800.0, 1000) is None and paced.summary(after, after, 800.0, 1000) is None
+    )
 
 
 def test_the_report_divides_the_saga_cpu_by_eight_paced_hops():

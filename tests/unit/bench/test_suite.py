@@ -7,8 +7,11 @@ from bench import suite
 
 def test_specs_default_their_orders_by_loop():
     assert suite.parse_runs("spread, hot@0,spread@100,mixed:300,spread@50:1000") == [
-        suite.Spec("spread", 0.0, 2000), suite.Spec("hot", 0.0, 2000), suite.Spec("spread", 100.0, 1500),
-        suite.Spec("mixed", 0.0, 300), suite.Spec("spread", 50.0, 1000),
+        suite.Spec("spread", 0.0, 2000),
+        suite.Spec("hot", 0.0, 2000),
+        suite.Spec("spread", 100.0, 1500),
+        suite.Spec("mixed", 0.0, 300),
+        suite.Spec("spread", 50.0, 1000),
     ]
 
 
@@ -21,12 +24,17 @@ def test_a_bad_spec_is_refused_with_its_text(bad):
 def fake_report(scenario: str, orders: int, rate: float) -> dict:
     return {
         "parameters": {"scenario": scenario, "rate": rate, "orders": orders},
-        "confirmed_per_s": 260.0 if rate == 0 else rate, "terminal_per_s": 260.0 if rate == 0 else rate,
+        "confirmed_per_s": 260.0 if rate == 0 else rate,
+        "terminal_per_s": 260.0 if rate == 0 else rate,
         "latency_ms": {"p50": 20.0, "p95": 80.0, "p99": 140.0, "max": 300.0},
         "post_latency_ms": {"p50": 2.5, "p99": 12.0, "max": 20.0},
-        "outcomes": {"CONFIRMED": orders}, "checker": {"violations": 0}, "not_terminal": 0, "post_errors": {"count": 0},
+        "outcomes": {"CONFIRMED": orders},
+        "checker": {"violations": 0},
+        "not_terminal": 0,
+        "post_errors": {"count": 0},
         "bounds": {"hop_per_s": 2817.4, **({"paced_hop": {"cpu_ms_per_hop": 1.234}} if rate else {})},
-        "cpu": {"ms_per_saga": {"total": 16.9}, "wakeups_per_saga": {"total": 101.46}, "machine_busy": 0.891}, "cpu_to_paced_floor": 1.72 if rate else None,
+        "cpu": {"ms_per_saga": {"total": 16.9}, "wakeups_per_saga": {"total": 101.46}, "machine_busy": 0.891},
+        "cpu_to_paced_floor": 1.72 if rate else None,
     }
 
 
@@ -37,7 +45,9 @@ async def test_runs_in_order_each_warmed_up_and_judged_together():
         calls.append((target, scenario, orders, rate, concurrency, warmup, options))
         return fake_report(scenario, orders, rate)
 
-    result = await suite.run_suite("the target", suite.parse_runs("spread,hot:400,spread@100"), runner=runner, seed=3)
+    result = await suite.run_suite(
+        "the target", suite.parse_runs("spread,hot:400,spread@100"), runner=runner, seed=3
+    )
 
     assert calls == [
         ("the target", "spread", 2000, 0.0, 32, 100, {"seed": 3}),

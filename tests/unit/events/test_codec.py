@@ -33,8 +33,16 @@ def test_the_sample_covers_every_event_type():
 def test_the_envelope_is_on_the_wire():
     event = order_created("99.80")
     data = as_dict(event)
-    assert set(data) == {"event_id", "event_type", "schema_version", "occurred_at", "order_id", "causation_id",
-                         "producer", "payload"}
+    assert set(data) == {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "order_id",
+        "causation_id",
+        "producer",
+        "payload",
+    }
     assert data["event_type"] == "order.created" and data["producer"] == "order"
     assert data["schema_version"] == 1 and data["event_id"] == str(event.event_id)
 
@@ -84,20 +92,23 @@ def test_extra_fields_are_invalid(where):
         decode(body(data))
 
 
-@pytest.mark.parametrize("path, value", [
-    (("event_id",), "not-a-uuid"),
-    (("order_id",), 42),
-    (("occurred_at",), "yesterday"),
-    (("causation_id",), []),
-    (("payload",), ["a", "list"]),
-    (("payload", "items"), []),
-    (("payload", "items"), "many"),
-    (("payload", "customer_id"), None),
-    (("payload", "items", 0, "quantity"), "many"),
-    (("payload", "items", 0, "quantity"), 0),
-    (("payload", "items", 0, "quantity"), 2.5),
-    (("payload", "items", 0, "quantity"), 2 ** 63),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("event_id",), "not-a-uuid"),
+        (("order_id",), 42),
+        (("occurred_at",), "yesterday"),
+        (("causation_id",), []),
+        (("payload",), ["a", "list"]),
+        (("payload", "items"), []),
+        (("payload", "items"), "many"),
+        (("payload", "customer_id"), None),
+        (("payload", "items", 0, "quantity"), "many"),
+        (("payload", "items", 0, "quantity"), 0),
+        (("payload", "items", 0, "quantity"), 2.5),
+        (("payload", "items", 0, "quantity"), 2**63),
+    ],
+)
 def test_wrong_types_are_invalid(path, value):
     data = as_dict(order_created())
     target = data
@@ -116,10 +127,22 @@ def test_a_missing_envelope_field_is_invalid(missing):
         decode(body(data))
 
 
-@pytest.mark.parametrize("raw", [
-    b"", b"not json", b"{", b"[]", b"null", b"42", b'"order.created"', b"\xff\xfe\x00", b"{'single': 'quotes'}",
-    encode(order_created())[:-10], b"[" * 100_000,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"not json",
+        b"{",
+        b"[]",
+        b"null",
+        b"42",
+        b'"order.created"',
+        b"\xff\xfe\x00",
+        b"{'single': 'quotes'}",
+        encode(order_created())[:-10],
+        b"[" * 100_000,
+    ],
+)
 def test_what_is_not_json_or_not_an_object_is_invalid(raw):
     with pytest.raises(InvalidEvent):
         decode(raw)

@@ -59,17 +59,32 @@ def test_duplicate_lines_that_together_exceed_stock_are_a_shortage():
     assert reserve(stock((A, 5, 0)), wanted) == Reject("out_of_stock", [Shortage(A, 6, 5)])
 
 
-@pytest.mark.parametrize("on_hand, reserved, wanted, ok", [
-    (5, 0, 5, True), (5, 0, 6, False), (5, 5, 1, False), (0, 0, 1, False), (7, 2, 5, True),
-])
+@pytest.mark.parametrize(
+    "on_hand, reserved, wanted, ok",
+    [
+        (5, 0, 5, True),
+        (5, 0, 6, False),
+        (5, 5, 1, False),
+        (0, 0, 1, False),
+        (7, 2, 5, True),
+    ],
+)
 def test_the_boundary_is_exactly_available(on_hand, reserved, wanted, ok):
     outcome = reserve(stock((A, on_hand, reserved)), {A: wanted})
     assert isinstance(outcome, Reserve) is ok
 
 
-@pytest.mark.parametrize("kind, on_hand, reserved", [
-    ("receive", 13, 4), ("adjust", 13, 4), ("reserve", 10, 7), ("release", 10, 1), ("expire", 10, 1), ("commit", 7, 1),
-])
+@pytest.mark.parametrize(
+    "kind, on_hand, reserved",
+    [
+        ("receive", 13, 4),
+        ("adjust", 13, 4),
+        ("reserve", 10, 7),
+        ("release", 10, 1),
+        ("expire", 10, 1),
+        ("commit", 7, 1),
+    ],
+)
 def test_each_movement_changes_on_hand_and_reserved_as_its_ledger_kind_says(kind, on_hand, reserved):
     assert moved(Stock(A, 10, 4), kind, 3) == Stock(A, on_hand, reserved)
 

@@ -12,11 +12,20 @@ from inventory.repository import Snapshot
 A = UUID(int=0xA)
 
 
-@pytest.mark.parametrize("on_hand, reserved, delta, refused", [
-    (10, 0, -10, False), (10, 0, -11, True), (10, 4, -6, False), (10, 4, -7, True), (0, 0, 5, False),
-    (3, 3, 0, False),
-])
-def test_an_adjustment_may_take_stock_down_to_the_reserved_units_and_no_further(on_hand, reserved, delta, refused):
+@pytest.mark.parametrize(
+    "on_hand, reserved, delta, refused",
+    [
+        (10, 0, -10, False),
+        (10, 0, -11, True),
+        (10, 4, -6, False),
+        (10, 4, -7, True),
+        (0, 0, 5, False),
+        (3, 3, 0, False),
+    ],
+)
+def test_an_adjustment_may_take_stock_down_to_the_reserved_units_and_no_further(
+    on_hand, reserved, delta, refused
+):
     outcome = adjustment_refused(Stock(A, on_hand, reserved), delta)
     assert (outcome is not None) is refused
     if refused:

@@ -104,7 +104,7 @@ async def test_acks_leave_in_tag_order_even_when_sending_waits(seed: int):
     m = [Message(ch, tag, ack_pauses=rng.randrange(4)) for tag in range(1, 41)]
     for x in m:
         window.opened(x)
-    batches = [m[i:i + 5] for i in range(0, 40, 5)]
+    batches = [m[i : i + 5] for i in range(0, 40, 5)]
     rng.shuffle(batches)
     await asyncio.gather(*(window.commit(b) for b in batches))
     tags = [t for _, t, _ in ch.frames]

@@ -87,7 +87,8 @@ async def test_payment_reversed_records_both_statuses_with_the_same_event(orders
     await handlers.record_events([event], FakeUnitOfWork())
     assert orders.status[oid] == domain.CANCELLED
     assert [(h[1], h[3]) for h in orders.history] == [
-        (domain.PAYMENT_REVERSED, event.event_id), (domain.CANCELLED, event.event_id),
+        (domain.PAYMENT_REVERSED, event.event_id),
+        (domain.CANCELLED, event.event_id),
     ]
 
 

@@ -114,18 +114,39 @@ def test_payment_reversed_passes_through_payment_reversed_to_cancelled():
 
 
 SAGAS = {
-    "happy path": (["payment.approved", "inventory.reserved", "shipping.scheduled", "inventory.committed"],
-                   CONFIRMED, [PAYMENT_APPROVED, INVENTORY_RESERVED, CONFIRMED]),
+    "happy path": (
+        ["payment.approved", "inventory.reserved", "shipping.scheduled", "inventory.committed"],
+        CONFIRMED,
+        [PAYMENT_APPROVED, INVENTORY_RESERVED, CONFIRMED],
+    ),
     "declined": (["payment.failed"], PAYMENT_FAILED, [PAYMENT_FAILED]),
-    "out of stock": (["payment.approved", "inventory.failed", "payment.reversed"],
-                     CANCELLED, [PAYMENT_APPROVED, INVENTORY_FAILED, PAYMENT_REVERSED, CANCELLED]),
-    "shipping failed": (["payment.approved", "inventory.reserved", "shipping.failed", "inventory.released",
-                         "payment.reversed"],
-                        CANCELLED, [PAYMENT_APPROVED, INVENTORY_RESERVED, SHIPPING_FAILED, PAYMENT_REVERSED,
-                                    CANCELLED]),
-    "reservation expired": (["payment.approved", "inventory.reserved", "shipping.scheduled",
-                             "inventory.released", "payment.reversed"],
-                            CANCELLED, [PAYMENT_APPROVED, INVENTORY_RESERVED, PAYMENT_REVERSED, CANCELLED]),
+    "out of stock": (
+        ["payment.approved", "inventory.failed", "payment.reversed"],
+        CANCELLED,
+        [PAYMENT_APPROVED, INVENTORY_FAILED, PAYMENT_REVERSED, CANCELLED],
+    ),
+    "shipping failed": (
+        [
+            "payment.approved",
+            "inventory.reserved",
+            "shipping.failed",
+            "inventory.released",
+            "payment.reversed",
+        ],
+        CANCELLED,
+        [PAYMENT_APPROVED, INVENTORY_RESERVED, SHIPPING_FAILED, PAYMENT_REVERSED, CANCELLED],
+    ),
+    "reservation expired": (
+        [
+            "payment.approved",
+            "inventory.reserved",
+            "shipping.scheduled",
+            "inventory.released",
+            "payment.reversed",
+        ],
+        CANCELLED,
+        [PAYMENT_APPROVED, INVENTORY_RESERVED, PAYMENT_REVERSED, CANCELLED],
+    ),
 }
 
 
@@ -171,9 +192,17 @@ def test_a_random_stream_of_events_never_regresses_an_order():
         run(PENDING, [rng.choice(ORDER_EVENTS) for _ in range(rng.randint(1, 12))])
 
 
-@pytest.mark.parametrize("status, keeps", [
-    (PENDING, True), (PAYMENT_APPROVED, True), (INVENTORY_RESERVED, True), (CONFIRMED, True),
-    (SHIPPING_FAILED, True), (CANCELLED, False), (PAYMENT_FAILED, False),
-])
+@pytest.mark.parametrize(
+    "status, keeps",
+    [
+        (PENDING, True),
+        (PAYMENT_APPROVED, True),
+        (INVENTORY_RESERVED, True),
+        (CONFIRMED, True),
+        (SHIPPING_FAILED, True),
+        (CANCELLED, False),
+        (PAYMENT_FAILED, False),
+    ],
+)
 def test_a_tracking_code_is_kept_unless_the_order_was_cancelled_or_declined(status, keeps):
     assert domain.keeps_tracking_code(status) is keeps

@@ -179,20 +179,30 @@ def observed(payments: FakePayments, gateway: FakeGateway, outbox: list) -> tupl
 
 async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(payments, monkeypatch):
     earlier = [order_created("15.00") for _ in range(2)]  # paid in an earlier batch, reversed in this one
-    a, b, c, d = order_created("10.00"), order_created("20000.00"), order_created("30.00"), order_created("40.00")
+    a, b, c, d = (
+        order_created("10.00"),
+        order_created("20000.00"),
+        order_created("30.00"),
+        order_created("40.00"),
+    )
     batch = [
-        a, b, event_of("inventory.released", earlier[0].order_id), c,
+        a,
+        b,
+        event_of("inventory.released", earlier[0].order_id),
+        c,
         a.model_copy(update={"event_id": uuid4()}),  # a second order.created for one order
         event_of("inventory.failed", c.order_id),  # made and reversed in the same batch
         event_of("inventory.failed", b.order_id),  # declined: nothing to refund
-        d, event_of("inventory.failed", earlier[1].order_id), event_of("inventory.released", earlier[1].order_id),
+        d,
+        event_of("inventory.failed", earlier[1].order_id),
+        event_of("inventory.released", earlier[1].order_id),
     ]
 
     one_gateway, one_payments, one_outbox = FakeGateway(), FakePayments(), []
     monkeypatch.setattr(handlers, "repository", one_payments)
     for event in earlier + batch:
         one_outbox += (await charge(event, one_gateway)).outbox
-    one_outbox = one_outbox[len(earlier):]
+    one_outbox = one_outbox[len(earlier) :]
 
     gateway = FakeGateway()
     monkeypatch.setattr(handlers, "repository", payments)
@@ -201,10 +211,17 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(payments, mo
 
     assert observed(payments, gateway, uow.outbox) == observed(one_payments, one_gateway, one_outbox)
     assert {oid: p.status for oid, p in payments.rows.items()} == {
-        a.order_id: "APPROVED", b.order_id: "DECLINED", c.order_id: "REVERSED", d.order_id: "APPROVED",
-        earlier[0].order_id: "REVERSED", earlier[1].order_id: "REVERSED",
+        a.order_id: "APPROVED",
+        b.order_id: "DECLINED",
+        c.order_id: "REVERSED",
+        d.order_id: "APPROVED",
+        earlier[0].order_id: "REVERSED",
+        earlier[1].order_id: "REVERSED",
     }
-    assert [e.event_type for e in uow.outbox if e.order_id == c.order_id] == ["payment.approved", "payment.reversed"]
+    assert [e.event_type for e in uow.outbox if e.order_id == c.order_id] == [
+        "payment.approved",
+        "payment.reversed",
+    ]
     assert set(gateway.refunds) == {c.order_id, *(e.order_id for e in earlier)}
 
 
@@ -288,6 +305,7 @@ async def test_a_charge_the_gateway_did_not_answer_is_never_recorded_as_approved
     async def forgetful(amounts):  # a gateway answer that leaves an order out
         await FakeGateway.charge_many(gateway, amounts)
         return {}
+
     gateway.charge_many = forgetful
     uow = FakeUnitOfWork()
     with pytest.raises(RuntimeError, match=str(created.order_id)):

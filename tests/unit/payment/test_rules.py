@@ -28,6 +28,7 @@ def test_the_limit_is_a_setting():
 
 def test_the_default_limit_is_ten_thousand(monkeypatch):
     from payment.settings import PaymentSettings
+
     monkeypatch.delenv("PAYMENT_APPROVAL_LIMIT", raising=False)
     assert PaymentSettings().payment_approval_limit == LIMIT
     monkeypatch.setenv("PAYMENT_APPROVAL_LIMIT", "250.50")

@@ -9,24 +9,29 @@ from inventory.settings import InventorySettings
 from runtime.settings import parse_duration
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("10m", timedelta(minutes=10)),
-    ("2s", timedelta(seconds=2)),
-    ("500ms", timedelta(milliseconds=500)),
-    ("1h", timedelta(hours=1)),
-    ("1.5s", timedelta(milliseconds=1500)),
-    ("30", timedelta(seconds=30)),
-    (" 3m ", timedelta(minutes=3)),
-    ("0", timedelta(0)),
-    (45, timedelta(seconds=45)),
-    (0.25, timedelta(milliseconds=250)),
-    (timedelta(days=1), timedelta(days=1)),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("10m", timedelta(minutes=10)),
+        ("2s", timedelta(seconds=2)),
+        ("500ms", timedelta(milliseconds=500)),
+        ("1h", timedelta(hours=1)),
+        ("1.5s", timedelta(milliseconds=1500)),
+        ("30", timedelta(seconds=30)),
+        (" 3m ", timedelta(minutes=3)),
+        ("0", timedelta(0)),
+        (45, timedelta(seconds=45)),
+        (0.25, timedelta(milliseconds=250)),
+        (timedelta(days=1), timedelta(days=1)),
+    ],
+)
 def test_a_duration_is_parsed(raw, expected):
     assert parse_duration(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "m", "10 minutes", "1d", "-1s", "1e3s", "10M", "ten", "1h30m", True, None])
+@pytest.mark.parametrize(
+    "raw", ["", "m", "10 minutes", "1d", "-1s", "1e3s", "10M", "ten", "1h30m", True, None]
+)
 def test_anything_else_is_refused(raw):
     with pytest.raises(ValueError):
         parse_duration(raw)

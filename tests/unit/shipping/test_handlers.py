@@ -37,8 +37,13 @@ class FakeShipments:
         for s in shipments:
             assert s.order_id not in self.rows, "a second shipment for one order"
             reason = None if isinstance(s.outcome, domain.Scheduled) else s.outcome.reason
-            self.rows[s.order_id] = {"shipment_id": s.shipment_id, "reservation_id": s.reservation_id,
-                                     "status": STATUS[type(s.outcome)], "outcome": s.outcome, "reason": reason}
+            self.rows[s.order_id] = {
+                "shipment_id": s.shipment_id,
+                "reservation_id": s.reservation_id,
+                "status": STATUS[type(s.outcome)],
+                "outcome": s.outcome,
+                "reason": reason,
+            }
 
     async def cancel_many(self, conn, reasons):
         self.calls += 1
@@ -125,12 +130,21 @@ def observed(shipments: FakeShipments, outbox: list) -> tuple:
     """What a run left behind, without the ids and tracking codes it drew at random; one order's events
     keep their order."""
     rows = {
-        oid: (r["status"], r["reason"], r["reservation_id"], r["outcome"].units
-              if isinstance(r["outcome"], domain.Scheduled) else None)
+        oid: (
+            r["status"],
+            r["reason"],
+            r["reservation_id"],
+            r["outcome"].units if isinstance(r["outcome"], domain.Scheduled) else None,
+        )
         for oid, r in shipments.rows.items()
     }
     events = [
-        (e.event_type, e.order_id, e.causation_id, e.payload.model_dump(exclude={"shipment_id", "tracking_code"}))
+        (
+            e.event_type,
+            e.order_id,
+            e.causation_id,
+            e.payload.model_dump(exclude={"shipment_id", "tracking_code"}),
+        )
         for e in sorted(outbox, key=lambda e: e.order_id)  # stable: per order, the order they were emitted in
     ]
     return rows, events
@@ -140,11 +154,17 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(shipments, m
     earlier = [reserved(3) for _ in range(2)]  # scheduled in an earlier batch
     a, b, c, d = reserved(2), reserved(51), reserved(4), reserved(5)
     batch = [
-        a, released(earlier[0].order_id), b, released(c.order_id), c,  # released first: a tombstone, no shipment
+        a,
+        released(earlier[0].order_id),
+        b,
+        released(c.order_id),
+        c,  # released first: a tombstone, no shipment
         a.model_copy(update={"event_id": uuid4()}),  # a second inventory.reserved for one order
-        d, released(d.order_id),  # scheduled, then cancelled in the same batch
+        d,
+        released(d.order_id),  # scheduled, then cancelled in the same batch
         released(b.order_id),  # a failed shipment stays failed
-        released(earlier[1].order_id), released(earlier[1].order_id),
+        released(earlier[1].order_id),
+        released(earlier[1].order_id),
     ]
 
     one_at_a_time = FakeShipments()
@@ -152,7 +172,7 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(shipments, m
     one_outbox = []
     for event in earlier + batch:
         one_outbox += (await deliver(event)).outbox
-    one_outbox = one_outbox[len(earlier):]
+    one_outbox = one_outbox[len(earlier) :]
 
     monkeypatch.setattr(handlers, "repository", shipments)
     await apply(earlier)
@@ -160,12 +180,18 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(shipments, m
 
     assert observed(shipments, uow.outbox) == observed(one_at_a_time, one_outbox)
     assert {oid: r["status"] for oid, r in shipments.rows.items()} == {
-        a.order_id: "SCHEDULED", b.order_id: "FAILED", c.order_id: "CANCELLED", d.order_id: "CANCELLED",
-        earlier[0].order_id: "CANCELLED", earlier[1].order_id: "CANCELLED",
+        a.order_id: "SCHEDULED",
+        b.order_id: "FAILED",
+        c.order_id: "CANCELLED",
+        d.order_id: "CANCELLED",
+        earlier[0].order_id: "CANCELLED",
+        earlier[1].order_id: "CANCELLED",
     }
     assert shipments.rows[c.order_id]["outcome"] == domain.Tombstone("reservation released: expired")
     assert {e.order_id: e.event_type for e in uow.outbox} == {
-        a.order_id: "shipping.scheduled", b.order_id: "shipping.failed", d.order_id: "shipping.scheduled",
+        a.order_id: "shipping.scheduled",
+        b.order_id: "shipping.failed",
+        d.order_id: "shipping.scheduled",
     }
     assert len(uow.outbox) == 3
 
@@ -177,7 +203,9 @@ async def test_a_batch_costs_three_statements_whatever_its_size(shipments, size)
     shipments.calls = 0
 
     fresh = [reserved(2) for _ in range(size)] + [reserved(60) for _ in range(size)]
-    uow = await apply(fresh + [released(uuid4()) for _ in range(size)] + [released(s.order_id) for s in scheduled])
+    uow = await apply(
+        fresh + [released(uuid4()) for _ in range(size)] + [released(s.order_id) for s in scheduled]
+    )
 
     assert shipments.calls == 3  # lock, insert the new shipments and tombstones, cancel
     assert len(uow.outbox) == 2 * size and len(shipments.rows) == 4 * size

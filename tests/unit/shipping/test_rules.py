@@ -32,7 +32,9 @@ def test_a_tracking_code_is_trk_and_eight_characters():
 
 
 def test_a_tracking_code_is_reproducible_from_its_random_source():
-    assert domain.tracking_code(random.Random(SEED).choice) == domain.tracking_code(random.Random(SEED).choice)
+    assert domain.tracking_code(random.Random(SEED).choice) == domain.tracking_code(
+        random.Random(SEED).choice
+    )
 
 
 def test_delivery_takes_three_to_seven_days_and_is_stable_per_order():
@@ -48,7 +50,10 @@ def test_up_to_the_maximum_units_is_scheduled(units):
     oid = uuid4()
     outcome = domain.plan(oid, units, 50, TODAY, "TRK-ABCDEFGH")
     assert outcome == domain.Scheduled(
-        units, domain.freight(units), "TRK-ABCDEFGH", TODAY + timedelta(days=domain.delivery_days(oid)),
+        units,
+        domain.freight(units),
+        "TRK-ABCDEFGH",
+        TODAY + timedelta(days=domain.delivery_days(oid)),
     )
     assert 3 <= (outcome.estimated_delivery - TODAY).days <= 7
 
@@ -63,7 +68,9 @@ def test_above_the_maximum_units_the_carrier_refuses(units):
 def test_a_scheduled_shipment_fits_the_event_on_the_wire():
     outcome = domain.plan(uuid4(), 3, 50, TODAY, domain.tracking_code())
     payload = ShippingScheduledPayload(
-        shipment_id=uuid4(), tracking_code=outcome.tracking_code, freight_cost=outcome.freight_cost,
+        shipment_id=uuid4(),
+        tracking_code=outcome.tracking_code,
+        freight_cost=outcome.freight_cost,
         estimated_delivery=outcome.estimated_delivery,
     )
     assert payload.model_dump(mode="json")["freight_cost"] == "14.50"
