@@ -25,11 +25,12 @@ import aiohttp
 import asyncpg
 
 from bench.stats import summary
-from inventory import availability, queries
-from inventory.projection import Projection
-from inventory.reconcile import reconcile
-from inventory.redis_gate import RedisGate
+from inventory.availability import reads
+from inventory.availability.projection import Projection
+from inventory.availability.reconcile import reconcile
+from inventory.availability.redis_gate import RedisGate
 from inventory.settings import InventorySettings
+from inventory.stock import queries
 from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack, free_port
@@ -146,7 +147,7 @@ async def measure(
 async def direct(
     stack: Stack, redis: PrivateRedis, ids: list[UUID], args: argparse.Namespace, rng: random.Random
 ) -> dict:
-    """The read path without HTTP: availability.read() on a trusted cache versus one SELECT."""
+    """The read path without HTTP: reads.read() on a trusted cache versus one SELECT."""
     # the service's own Redis settings (100 ms timeouts), on the private redis-server
     settings = InventorySettings(redis_url=redis.url, redis_key_prefix=stack.redis_prefix)
     projection = Projection.on(RedisGate.from_settings(settings))
@@ -154,7 +155,7 @@ async def direct(
         await reconcile(pool, projection)
 
         async def from_cache(p: UUID) -> str:
-            return (await availability.read(pool, projection.cache, [p])).source[p]
+            return (await reads.read(pool, projection.cache, [p])).source[p]
 
         async def from_pg(p: UUID) -> str:
             await queries.snapshots(pool, [p])

@@ -9,7 +9,7 @@ from uuid import UUID
 import aiohttp
 import asyncpg
 
-from inventory.repository import create_products_if_missing
+from inventory.stock.repository import create_products_if_missing
 
 PARALLEL_PUTS = 8
 

@@ -14,7 +14,7 @@ import tests.support.client
 from checker import Targets, invariants
 from events import ledger, statuses
 from events.names import DATABASES, SERVICES
-from inventory.schemas import Movement
+from inventory.api.schemas import Movement
 from inventory.settings import InventorySettings
 from order import domain
 from order.settings import OrderSettings

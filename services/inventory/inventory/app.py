@@ -6,12 +6,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from inventory.expiry import run_sweeper
+from inventory.api.routes import add_routes
+from inventory.availability.projection import PROJECTION, Projection
+from inventory.availability.reconcile import run_reconciler, try_reconcile
+from inventory.availability.redis_gate import RedisGate
 from inventory.handlers import apply_events
-from inventory.http import add_routes
-from inventory.projection import PROJECTION, Projection
-from inventory.reconcile import run_reconciler, try_reconcile
-from inventory.redis_gate import RedisGate
+from inventory.reservations.expiry import run_sweeper
 from inventory.settings import InventorySettings
 from messaging.batch import BatchHandler
 from runtime.http import READINESS

@@ -10,11 +10,12 @@ new reservations, the stock movements and the settled statuses. Redis is told on
 from uuid import UUID
 
 from events import Event, PaymentApproved, ShippingScheduled
-from inventory import repository, reservation_repository
-from inventory.projection import Projection
-from inventory.reservation_repository import Reservation
-from inventory.reservations import Changes
+from inventory.availability.projection import Projection
+from inventory.reservations import repository as reservation_repository
+from inventory.reservations.repository import Reservation
+from inventory.reservations.settle import Changes
 from inventory.settings import InventorySettings
+from inventory.stock import repository
 from messaging.batch import EventFailed, by_order
 from messaging.errors import PermanentError
 from messaging.unit_of_work import UnitOfWork

@@ -6,9 +6,9 @@ Run with `python -m inventory.seed` (make up does); it migrates the database fir
 import asyncio
 from uuid import UUID
 
-from inventory import repository
 from inventory.app import SPEC
 from inventory.settings import InventorySettings
+from inventory.stock import repository
 from runtime.db import prepare_database
 
 DEMO_PRODUCTS = {UUID(int=n): (f"Demo product {n}", 100) for n in range(1, 6)}

@@ -8,7 +8,7 @@ import asyncpg
 import pytest_asyncio
 
 import inventory
-from inventory.projection import Projection
+from inventory.availability.projection import Projection
 from stack.infra import Infra, delete_redis_keys, run_id
 from tests.integration.inventory.support import make_projection
 from tests.support.databases import cloned_database, template_database

@@ -8,9 +8,9 @@ import asyncpg
 
 from events import PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
-from inventory import repository
-from inventory.projection import Projection
-from inventory.redis_gate import RedisGate, connect
+from inventory.availability.projection import Projection
+from inventory.availability.redis_gate import RedisGate, connect
+from inventory.stock import repository
 from messaging.unit_of_work import UnitOfWork
 
 

@@ -7,7 +7,7 @@ import sys
 
 import asyncpg
 
-from inventory.expiry import sweep
+from inventory.reservations.expiry import sweep
 from tests.integration.inventory.support import make_projection
 
 

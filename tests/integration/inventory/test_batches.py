@@ -9,11 +9,11 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from inventory import queries
-from inventory.cache import cached_available
+from inventory.availability.cache import cached_available
+from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
-from inventory.projection import Projection
 from inventory.settings import InventorySettings
+from inventory.stock import queries
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from tests.integration.inventory.support import approved, deliver, failed, new_products, scheduled

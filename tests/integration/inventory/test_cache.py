@@ -4,11 +4,12 @@ from uuid import uuid4
 
 import asyncpg
 
-from inventory import availability, metrics
-from inventory.cache import cached_available, encode, stock_key
-from inventory.projection import Projection
-from inventory.reconcile import reconcile
-from inventory.repository import Snapshot
+from inventory import metrics
+from inventory.availability import reads
+from inventory.availability.cache import cached_available, encode, stock_key
+from inventory.availability.projection import Projection
+from inventory.availability.reconcile import reconcile
+from inventory.stock.repository import Snapshot
 from tests.integration.inventory.support import new_products
 
 
@@ -32,12 +33,12 @@ async def test_the_start_up_rebuild_fills_the_cache_and_reads_then_come_from_it(
     pool: asyncpg.Pool, projection: Projection
 ):
     products = await new_products(pool, 25, count=3)
-    untrusted = await availability.read(pool, projection.cache, products)
-    assert set(untrusted.source.values()) == {availability.DATABASE}  # not trusted before the rebuild
+    untrusted = await reads.read(pool, projection.cache, products)
+    assert set(untrusted.source.values()) == {reads.DATABASE}  # not trusted before the rebuild
     assert await reconcile(pool, projection) == 3
     assert projection.cache.trusted
-    read = await availability.read(pool, projection.cache, products + [uuid4()])
-    assert set(read.source[p] for p in products) == {availability.CACHE}
+    read = await reads.read(pool, projection.cache, products + [uuid4()])
+    assert set(read.source[p] for p in products) == {reads.CACHE}
     assert {p: s.available for p, s in read.found.items()} == dict.fromkeys(products, 25)
     assert len(read.missing) == 1
 
@@ -45,10 +46,10 @@ async def test_the_start_up_rebuild_fills_the_cache_and_reads_then_come_from_it(
 async def test_a_miss_is_read_from_postgresql_and_fills_the_cache(pool: asyncpg.Pool, projection: Projection):
     await reconcile(pool, projection)
     [p] = await new_products(pool, 4)  # created behind the cache's back
-    first = await availability.read(pool, projection.cache, [p])
-    assert first.source[p] == availability.DATABASE and first.found[p].available == 4
-    second = await availability.read(pool, projection.cache, [p])
-    assert second.source[p] == availability.CACHE and second.found[p].available == 4
+    first = await reads.read(pool, projection.cache, [p])
+    assert first.source[p] == reads.DATABASE and first.found[p].available == 4
+    second = await reads.read(pool, projection.cache, [p])
+    assert second.source[p] == reads.CACHE and second.found[p].available == 4
 
 
 async def test_reconciliation_repairs_corrupted_entries_and_exports_the_drift(

@@ -11,11 +11,11 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from inventory import queries
-from inventory.expiry import sweep
+from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
-from inventory.projection import Projection
+from inventory.reservations.expiry import sweep
 from inventory.settings import InventorySettings
+from inventory.stock import queries
 from stack.wait import eventually
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
 

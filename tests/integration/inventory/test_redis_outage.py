@@ -10,12 +10,13 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from inventory import admin, availability
-from inventory.cache import cached_available
+from inventory.availability import reads
+from inventory.availability.cache import cached_available
+from inventory.availability.projection import Projection
+from inventory.availability.reconcile import reconcile, run_reconciler
 from inventory.handlers import apply_events
-from inventory.projection import Projection
-from inventory.reconcile import reconcile, run_reconciler
 from inventory.settings import InventorySettings
+from inventory.stock import admin
 from messaging.unit_of_work import UnitOfWork
 from runtime.breaker import OPEN
 from stack.redis_server import PrivateRedis
@@ -37,9 +38,9 @@ async def outage_projection(
     task.cancel()
 
 
-async def _timed_read(pool, projection, ids) -> tuple[float, availability.Read]:
+async def _timed_read(pool, projection, ids) -> tuple[float, reads.Read]:
     started = time.perf_counter()
-    result = await availability.read(pool, projection.cache, ids)
+    result = await reads.read(pool, projection.cache, ids)
     return time.perf_counter() - started, result
 
 
@@ -69,9 +70,7 @@ async def test_reads_answer_from_postgresql_while_redis_is_away_and_the_cache_he
     projection = outage_projection
     products = await new_products(pool, 50, count=3)
     await reconcile(pool, projection)
-    assert (await availability.read(pool, projection.cache, products)).source[
-        products[0]
-    ] == availability.CACHE
+    assert (await reads.read(pool, projection.cache, products)).source[products[0]] == reads.CACHE
     end = await _outage(kind, private_redis)
 
     # sequential reads first: the first ones pay the short timeout, then the breaker opens
@@ -97,13 +96,13 @@ async def test_reads_answer_from_postgresql_while_redis_is_away_and_the_cache_he
     assert max(t for t, _ in concurrent) < READ_BOUND_S
     for _, result in concurrent:
         assert [result.found[p].available for p in products] == [70, 45, 50]
-        assert set(result.source.values()) == {availability.DATABASE}
+        assert set(result.source.values()) == {reads.DATABASE}
 
     await end()
     await eventually(lambda: projection.cache.trusted, 20, 0.05, "cache trusted again")
     client, prefix = projection.cache.gate.client, projection.cache.gate.prefix
     assert await cached_available(client, prefix, products) == dict(zip(products, [70, 45, 50], strict=True))
     assert len(await projection.index.members()) == 1  # the reservation made meanwhile is indexed again
-    healed = await availability.read(pool, projection.cache, products)
-    assert set(healed.source.values()) == {availability.CACHE}
+    healed = await reads.read(pool, projection.cache, products)
+    assert set(healed.source.values()) == {reads.CACHE}
     assert [healed.found[p].available for p in products] == [70, 45, 50]

@@ -8,12 +8,12 @@ from uuid import UUID
 import asyncpg
 from asyncpg.exceptions import DeadlockDetectedError
 
-from inventory import queries
-from inventory.cache import cached_available
-from inventory.expiry import sweep_once
+from inventory.availability.cache import cached_available
+from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
-from inventory.projection import Projection
+from inventory.reservations.expiry import sweep_once
 from inventory.settings import InventorySettings
+from inventory.stock import queries
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
 
 SETTINGS = InventorySettings(reservation_ttl="10m")

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from inventory.domain import Reject, Reserve, Shortage, Stock, moved, quantities, reserve
+from inventory.stock.domain import Reject, Reserve, Shortage, Stock, moved, quantities, reserve
 
 A, B, C = UUID(int=0xA), UUID(int=0xB), UUID(int=0xC)
 SEED = 99

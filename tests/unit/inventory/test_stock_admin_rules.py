@@ -5,9 +5,9 @@ from uuid import UUID
 
 import pytest
 
-from inventory.cache import decode, encode
-from inventory.domain import Shortage, Stock, adjustment_refused
-from inventory.repository import Snapshot
+from inventory.availability.cache import decode, encode
+from inventory.stock.domain import Shortage, Stock, adjustment_refused
+from inventory.stock.repository import Snapshot
 
 A = UUID(int=0xA)
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from inventory.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
+from inventory.api.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
 from runtime import openapi, params
 
 PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}

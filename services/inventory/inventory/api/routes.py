@@ -5,9 +5,11 @@ from uuid import UUID
 
 from aiohttp import web
 
-from inventory import admin, api_doc, availability, domain, queries
-from inventory.projection import PROJECTION
-from inventory.schemas import ChangeStock, SetStock
+from inventory.api import document
+from inventory.api.schemas import ChangeStock, SetStock
+from inventory.availability import reads
+from inventory.availability.projection import PROJECTION
+from inventory.stock import admin, domain, queries
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
@@ -44,7 +46,7 @@ def _settled(outcome: admin.Done | domain.Shortage | admin.UnknownProduct) -> we
             ],
         )
     headers = {"Location": f"/inventory/{outcome.snapshot.product_id}"} if outcome.created else None
-    return json_response(availability.view(outcome.snapshot), 201 if outcome.created else 200, headers)
+    return json_response(reads.view(outcome.snapshot), 201 if outcome.created else 200, headers)
 
 
 async def put_product(request: web.Request) -> web.Response:
@@ -71,11 +73,11 @@ async def post_stock(request: web.Request) -> web.Response:
 
 async def get_product(request: web.Request) -> web.Response:
     product_id = _path_id(request, writing=False)
-    result = await availability.read(request.app[POOL], request.app[PROJECTION].cache, [product_id])
+    result = await reads.read(request.app[POOL], request.app[PROJECTION].cache, [product_id])
     if product_id not in result.found:
         raise ApiError(404, "not_found", "no such product")
     return json_response(
-        availability.view(result.found[product_id]),
+        reads.view(result.found[product_id]),
         headers={"X-Availability-Source": result.source[product_id]},
     )
 
@@ -85,10 +87,8 @@ async def get_many(request: web.Request) -> web.Response:
     if not 1 <= len(raw) <= MAX_BULK:
         raise params.InvalidParameter("product_id", f"give 1 to {MAX_BULK} product_id parameters")
     ids = [params.uuid(r, "product_id") for r in raw]
-    result = await availability.read(request.app[POOL], request.app[PROJECTION].cache, ids)
-    return json_response(
-        {"items": [availability.view(s) for s in result.found.values()], "unknown": result.missing}
-    )
+    result = await reads.read(request.app[POOL], request.app[PROJECTION].cache, ids)
+    return json_response({"items": [reads.view(s) for s in result.found.values()], "unknown": result.missing})
 
 
 async def get_movements(request: web.Request) -> web.Response:
@@ -109,4 +109,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/inventory/{product_id}", get_product)
     app.router.add_get("/inventory/{product_id}/movements", get_movements)
     app.router.add_get("/inventory", get_many)
-    app.router.add_get("/openapi.json", openapi.route(api_doc.document(MAX_BULK, MAX_PAGE, MAX_CURSOR)))
+    app.router.add_get("/openapi.json", openapi.route(document.document(MAX_BULK, MAX_PAGE, MAX_CURSOR)))

@@ -12,9 +12,10 @@ import logging
 
 import asyncpg
 
-from inventory import metrics, queries
-from inventory.cache import decode, encode
-from inventory.projection import Projection
+from inventory import metrics
+from inventory.availability.cache import decode, encode
+from inventory.availability.projection import Projection
+from inventory.stock import queries
 
 log = logging.getLogger(__name__)
 PAGE = 500

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
-from inventory.redis_gate import RedisGate
+from inventory.availability.redis_gate import RedisGate
 
 
 class ExpiryIndex:

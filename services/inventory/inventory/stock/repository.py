@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from events.ledger import DELTAS
-from inventory.domain import Stock
+from inventory.stock.domain import Stock
 
 
 @dataclass(frozen=True)

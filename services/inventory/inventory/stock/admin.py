@@ -7,9 +7,9 @@ with it, and the cache is told after the commit.
 from dataclasses import dataclass
 from uuid import UUID
 
-from inventory import domain, queries, repository
-from inventory.projection import Projection
-from inventory.repository import Movement, Snapshot
+from inventory.availability.projection import Projection
+from inventory.stock import domain, queries, repository
+from inventory.stock.repository import Movement, Snapshot
 from messaging.unit_of_work import UnitOfWork
 
 

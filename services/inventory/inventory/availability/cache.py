@@ -14,8 +14,8 @@ import redis.asyncio as redis
 
 import stockcache
 from inventory import metrics
-from inventory.redis_gate import RedisGate
-from inventory.repository import Snapshot
+from inventory.availability.redis_gate import RedisGate
+from inventory.stock.repository import Snapshot
 from runtime.breaker import OPEN
 from stockcache import Entry, raw_entries, stock_key
 

@@ -9,9 +9,10 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory import metrics, queries
-from inventory.cache import AvailabilityCache
-from inventory.repository import Snapshot
+from inventory import metrics
+from inventory.availability.cache import AvailabilityCache
+from inventory.stock import queries
+from inventory.stock.repository import Snapshot
 
 CACHE, DATABASE = "cache", "database"
 

@@ -12,9 +12,11 @@ from uuid import UUID
 
 import asyncpg
 
-from inventory import metrics, queries, repository, reservation_repository
-from inventory.projection import Projection
-from inventory.reservations import Changes
+from inventory import metrics
+from inventory.availability.projection import Projection
+from inventory.reservations import repository as reservation_repository
+from inventory.reservations.settle import Changes
+from inventory.stock import queries, repository
 from messaging.outbox import OnCommit
 from messaging.unit_of_work import UnitOfWork
 from runtime.faults import fault_point

@@ -7,7 +7,7 @@ from uuid import UUID
 import asyncpg
 
 from events.ledger import balance_sql
-from inventory.repository import Snapshot
+from inventory.stock.repository import Snapshot
 
 Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool  # a query runs on either
 

@@ -13,10 +13,10 @@ from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
-from inventory.cache import AvailabilityCache
-from inventory.expiry_index import ExpiryIndex
-from inventory.redis_gate import RedisGate
-from inventory.repository import Snapshot
+from inventory.availability.cache import AvailabilityCache
+from inventory.availability.redis_gate import RedisGate
+from inventory.reservations.expiry_index import ExpiryIndex
+from inventory.stock.repository import Snapshot
 from messaging.unit_of_work import UnitOfWork
 
 

@@ -24,10 +24,11 @@ from events.catalog import (
     InventoryReservedPayload,
     Shortage,
 )
-from inventory import domain, reservation_repository
-from inventory.projection import Projection
-from inventory.repository import Movement, move_stock
-from inventory.reservation_repository import Reservation
+from inventory.availability.projection import Projection
+from inventory.reservations import repository as reservation_repository
+from inventory.reservations.repository import Reservation
+from inventory.stock import domain
+from inventory.stock.repository import Movement, move_stock
 from messaging.unit_of_work import UnitOfWork
 
 # settlement kind -> (the reservation's new status, the reason in the ledger and in inventory.released)

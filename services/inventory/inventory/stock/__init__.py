@@ -1,0 +1,1 @@
+"""Stock: products, the movements ledger, its reads and the admin writes."""
