@@ -3,15 +3,12 @@ wrong event for the queue, a huge body. Each goes straight to the DLQ (one attem
 `invalid`) and the consumer stays up: an order placed afterwards completes."""
 
 import time
-from decimal import Decimal
 from uuid import uuid4
 
 import aio_pika
 import orjson
 import pytest
 
-from events import Item, OrderCreated
-from events.catalog import OrderCreatedPayload
 from messaging import dlq
 from messaging.dlq.cli import run
 from stack.wait import eventually
@@ -21,21 +18,13 @@ from tests.fault.metrics import counter
 from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
 from tests.support.stock import new_product
+from tests.unit.samples import order_created
 
 pytestmark = pytest.mark.e2e
 
 
 def _valid() -> dict:
-    event = OrderCreated.new(
-        uuid4(),
-        OrderCreatedPayload(
-            customer_id=uuid4(),
-            payment_method="credit_card",
-            total_amount=Decimal("10.00"),
-            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-        ),
-    )
-    return orjson.loads(event.model_dump_json())
+    return orjson.loads(order_created("10.00").model_dump_json())
 
 
 def _with(**changes) -> bytes:

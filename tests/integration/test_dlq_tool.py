@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -21,8 +20,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from events import Event, Item, OrderCreated
-from events.catalog import OrderCreatedPayload
+from events import Event
 from messaging import dlq
 from messaging.consumer import Consumer
 from messaging.dlq.cli import run
@@ -35,6 +33,7 @@ from messaging.unit_of_work import UnitOfWork
 from runtime.db import ensure_database, migrate
 from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from stack.wait import eventually
+from tests.unit.samples import order_created
 
 QUEUE = "payment.order-created"
 DLQ = "payment.order-created.dlq"
@@ -68,15 +67,7 @@ class World:
         order_id = uuid4()
         if broken:
             self.handler.broken.add(order_id)
-        event = OrderCreated.new(
-            order_id,
-            OrderCreatedPayload(
-                customer_id=uuid4(),
-                payment_method="credit_card",
-                total_amount=Decimal("10.00"),
-                items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-            ),
-        )
+        event = order_created("10.00", order_id)
         await self.publisher.publish(
             "order.exchange",
             "order.created",
@@ -266,15 +257,7 @@ async def test_command_line_lists_as_json_lines(world: World) -> None:
 
 
 async def _outbox_row(world: World, routing_key: str, age_s: float, sent: bool = False) -> Event:
-    event = OrderCreated.new(
-        uuid4(),
-        OrderCreatedPayload(
-            customer_id=uuid4(),
-            payment_method="credit_card",
-            total_amount=Decimal("10.00"),
-            items=[Item(product_id=uuid4(), quantity=1, unit_price=Decimal("10.00"))],
-        ),
-    )
+    event = order_created("10.00")
     await world.pool.execute(
         "INSERT INTO outbox (event_id, order_id, exchange, routing_key, body, created_at, sent_at)"
         " VALUES ($1, $2, 'order.exchange', $3, $4, now() - make_interval(secs => $5), CASE WHEN $6 THEN now() END)",
