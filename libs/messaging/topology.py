@@ -7,10 +7,16 @@ Every service declares the whole topology at start-up (declarations are idempote
 from dataclasses import dataclass
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from pamqp.common import FieldTable
 
 from events import CONSUMERS, SERVICES, dlq_name, exchange_name, producer_of, queue_name, retry_queue_name
+from runtime.retry import until_ready
+
+# RabbitMQ may answer a queue.declare with NOT_FOUND ("home node ... of durable queue ... is down or
+# inaccessible") when another connection is declaring the same durable queue at that moment, as the
+# four services do when they start together: transient, and the closed channel is opened anew each try
+TRANSIENT_DECLARE_ERRORS = (aio_pika.exceptions.ChannelNotFoundEntity,)
 
 
 @dataclass(frozen=True)
@@ -64,3 +70,16 @@ async def declare_topology(channel: AbstractChannel, queue_type: str = "classic"
             arguments={**kind, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": b.queue},
         )
         await channel.declare_queue(b.dlq, durable=True, arguments=kind)
+
+
+async def declare_topology_at_start(
+    connection: AbstractConnection, queue_type: str, timeout_s: float, interval_s: float = 0.2
+) -> None:
+    """declare_topology on a channel of its own, tried again (on a new channel) while the broker answers
+    with a transient NOT_FOUND, within `timeout_s`."""
+
+    async def attempt() -> None:
+        async with connection.channel() as channel:
+            await declare_topology(channel, queue_type)
+
+    await until_ready(attempt, "broker topology", TRANSIENT_DECLARE_ERRORS, timeout_s, interval_s)

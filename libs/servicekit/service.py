@@ -23,7 +23,7 @@ from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
-from messaging.topology import declare_topology
+from messaging.topology import declare_topology_at_start
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
 from runtime.http_server import serve
@@ -66,8 +66,7 @@ async def _database(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 
 async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
-    async with app[BROKER].channel() as channel:
-        await declare_topology(channel, s.queue_type)
+    await declare_topology_at_start(app[BROKER], s.queue_type, s.startup_timeout_s)
     app[PUBLISHER] = Publisher(app[BROKER], s.publish_timeout_s)
 
     async def broker_ready(a: web.Application) -> None:
