@@ -3,6 +3,9 @@ statuses (events.statuses) and stock ledger (events.ledger) that the services an
 
 from events.catalog import (
     EVENT_CLASSES,
+    LATEST_VERSION,
+    SCHEMA_VERSIONS,
+    Allocation,
     AnyEvent,
     Event,
     InventoryCommitted,
@@ -16,6 +19,7 @@ from events.catalog import (
     PaymentFailed,
     PaymentReversed,
     ShippingFailed,
+    Shipment,
     ShippingScheduled,
     Shortage,
     order_total,
@@ -34,6 +38,10 @@ from events.names import (
 from events.types import Money
 
 __all__ = [
+    "LATEST_VERSION",
+    "SCHEMA_VERSIONS",
+    "Allocation",
+    "Shipment",
     "CONSUMERS",
     "DATABASES",
     "EVENT_CLASSES",

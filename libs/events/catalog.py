@@ -1,19 +1,40 @@
-"""One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class."""
+"""One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class.
+
+Versions (expand/contract, for a rolling deploy): every event exists in schema version 1 and 2. A
+version 2 payload may carry fields version 1 has not (each payload class names them in V2_FIELDS, all
+optional); a consumer accepts both versions, and a producer writes the one its EVENT_SCHEMA_VERSION
+names (events.codec.encode). A version-1 event that carries a version-2 field is invalid.
+"""
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Literal, Self, get_args
+from typing import Any, ClassVar, Literal, Self, get_args
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.names import producer_of
 from events.types import CENT, Money
 
 
+SchemaVersion = Literal[1, 2]
+SCHEMA_VERSIONS: tuple[int, ...] = get_args(SchemaVersion)
+LATEST_VERSION = 2  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    V2_FIELDS: ClassVar[tuple[str, ...]] = ()  # fields version 1 of this payload has not
+
+    def v2_only(self) -> list[str]:
+        """The version-2 fields this payload carries: a version-1 event may carry none."""
+        return [f for f in self.V2_FIELDS if getattr(self, f) is not None]
+
+    @classmethod
+    def as_v1(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A dumped payload as version 1 writes it: without its version-2 fields."""
+        return {k: v for k, v in data.items() if k not in cls.V2_FIELDS}
 
 
 class Item(Strict):
@@ -26,6 +47,9 @@ def order_total(items: Iterable[Item]) -> Decimal:
     """An order's total: each item's quantity times its unit price, summed exactly in cents. The order
     service sets `order.created`'s total_amount with it, and payment checks that total with it."""
     return sum((item.quantity * item.unit_price for item in items), Decimal("0.00")).quantize(CENT)
+
+
+WAREHOUSE_ID = r"^[a-z0-9][a-z0-9-]{0,31}$"  # a short slug: main, east, eu-west-2
 
 
 class Line(Strict):
@@ -44,7 +68,7 @@ class Event(Strict):
 
     event_id: UUID
     event_type: str
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     occurred_at: datetime
     order_id: UUID
     causation_id: UUID | None
@@ -57,7 +81,7 @@ class Event(Strict):
         return cls(
             event_id=uuid4(),
             event_type=event_type,
-            schema_version=1,
+            schema_version=LATEST_VERSION,
             occurred_at=datetime.now(UTC),
             order_id=order_id,
             causation_id=causation_id,
@@ -69,12 +93,20 @@ class Event(Strict):
         """The event this one causes, carrying the saga's order_id and this event as its cause."""
         return cls.new(self.order_id, payload, causation_id=self.event_id)
 
+    @model_validator(mode="after")
+    def _fields_of_its_version(self) -> Self:
+        if self.schema_version == 1 and (extra := self.payload.v2_only()):
+            raise ValueError(f"schema_version 1 has no {', '.join(extra)}")
+        return self
+
 
 class OrderCreatedPayload(Strict):
+    V2_FIELDS = ("hold_id",)
     customer_id: UUID
     payment_method: str
     items: list[Item] = Field(min_length=1)
     total_amount: Money
+    hold_id: UUID | None = None  # v2: the checkout hold the order claims (POST /holds)
 
 
 class OrderCreated(Event):
@@ -83,9 +115,11 @@ class OrderCreated(Event):
 
 
 class PaymentApprovedPayload(Strict):
+    V2_FIELDS = ("hold_id",)
     payment_id: UUID
     amount: Money
     items: list[Item] = Field(min_length=1)
+    hold_id: UUID | None = None  # v2: order.created's hold_id, carried on to inventory
 
 
 class PaymentApproved(Event):
@@ -113,10 +147,20 @@ class PaymentReversed(Event):
     payload: PaymentReversedPayload
 
 
+class Allocation(Strict):
+    """Units of one product taken from one warehouse."""
+
+    product_id: UUID
+    warehouse_id: str = Field(pattern=WAREHOUSE_ID)
+    quantity: int = Field(strict=True, gt=0, le=1_000_000)
+
+
 class InventoryReservedPayload(Strict):
+    V2_FIELDS = ("allocations",)
     reservation_id: UUID
     items: list[Line] = Field(min_length=1)
     expires_at: datetime
+    allocations: list[Allocation] | None = Field(None, min_length=1)  # v2: which warehouse serves what
 
 
 class InventoryReserved(Event):
@@ -125,8 +169,16 @@ class InventoryReserved(Event):
 
 
 class InventoryFailedPayload(Strict):
-    reason: Literal["out_of_stock", "unknown_product"]
+    reason: Literal["out_of_stock", "unknown_product", "hold_mismatch"]  # hold_mismatch: v2
     shortages: list[Shortage]
+
+    def v2_only(self) -> list[str]:
+        return ["reason hold_mismatch"] if self.reason == "hold_mismatch" else []
+
+    @classmethod
+    def as_v1(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Version 1 knows no hold_mismatch: it says out_of_stock (its consumers only record the reason)."""
+        return {**data, "reason": "out_of_stock"} if data["reason"] == "hold_mismatch" else data
 
 
 class InventoryFailed(Event):
@@ -153,11 +205,29 @@ class InventoryCommitted(Event):
     payload: InventoryCommittedPayload
 
 
-class ShippingScheduledPayload(Strict):
+TRACKING_CODE = r"^TRK-[A-Z0-9]{8}$"
+
+
+class Shipment(Strict):
+    """One warehouse's parcel of an order."""
+
     shipment_id: UUID
-    tracking_code: str = Field(pattern=r"^TRK-[A-Z0-9]{8}$")
+    warehouse_id: str = Field(pattern=WAREHOUSE_ID)
+    tracking_code: str = Field(pattern=TRACKING_CODE)
     freight_cost: Money
     estimated_delivery: date
+
+
+class ShippingScheduledPayload(Strict):
+    """Version 1's fields describe the order's first shipment, but freight_cost is the order's whole
+    freight and estimated_delivery its last parcel's; version 2 adds every shipment."""
+
+    V2_FIELDS = ("shipments",)
+    shipment_id: UUID
+    tracking_code: str = Field(pattern=TRACKING_CODE)
+    freight_cost: Money
+    estimated_delivery: date
+    shipments: list[Shipment] | None = Field(None, min_length=1)  # v2: one per warehouse
 
 
 class ShippingScheduled(Event):

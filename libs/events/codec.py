@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
+import orjson
 from pydantic import Field, TypeAdapter, ValidationError
 
-from events.catalog import AnyEvent, Event
+from events.catalog import LATEST_VERSION, AnyEvent, Event
 
 MAX_EVENT_BYTES = 256 * 1024
 
@@ -15,8 +16,16 @@ class InvalidEvent(ValueError):
     """The message is not a valid event of a known type and schema version."""
 
 
-def encode(event: Event) -> bytes:
-    return event.model_dump_json().encode()
+def encode(event: Event, version: int = LATEST_VERSION) -> bytes:
+    """The event as schema `version` writes it (a producer's EVENT_SCHEMA_VERSION): version 1 without
+    the fields version 2 added (catalog.Strict.as_v1)."""
+    if version == event.schema_version:
+        return event.model_dump_json().encode()
+    if version != 1:
+        raise ValueError(f"cannot write schema_version {version} of a version {event.schema_version} event")
+    data = event.model_dump(mode="json")
+    data["schema_version"], data["payload"] = 1, type(event.payload).as_v1(data["payload"])
+    return orjson.dumps(data)
 
 
 def decode(body: bytes, expected_type: str | None = None) -> AnyEvent:

@@ -44,7 +44,7 @@ def test_the_envelope_is_on_the_wire():
         "payload",
     }
     assert data["event_type"] == "order.created" and data["producer"] == "order"
-    assert data["schema_version"] == 1 and data["event_id"] == str(event.event_id)
+    assert data["schema_version"] == 2 and data["event_id"] == str(event.event_id)
 
 
 def test_money_travels_as_a_decimal_string():
@@ -75,7 +75,7 @@ def test_an_unknown_event_type_is_invalid():
         decode(body(data))
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", None])
+@pytest.mark.parametrize("version", [0, 3, "1", None])
 def test_another_schema_version_is_invalid(version):
     data = as_dict(order_created())
     data["schema_version"] = version
