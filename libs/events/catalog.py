@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from events.names import producer_of
 from events.types import CENT, Money
 
-
 SchemaVersion = Literal[1, 2]
 SCHEMA_VERSIONS: tuple[int, ...] = get_args(SchemaVersion)
 LATEST_VERSION = 2  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
