@@ -7,21 +7,52 @@ def orders_not_terminal(o: dict) -> list:
     return [str(k) for k, s in o["status"].items() if s not in TERMINAL]
 
 
+def _balance_problems(s: dict, where: str = "") -> list[str]:
+    """The stock equations of one stock row (a product's totals, or one warehouse's)."""
+    problems = []
+    if s["on_hand"] != s["received_total"] - s["committed_total"]:
+        problems.append(f"{where}on_hand != received - committed")
+    if s["reserved"] != s["active_reserved"]:
+        problems.append(f"{where}reserved {s['reserved']} != active reservations {s['active_reserved']}")
+    if s["on_hand"] - s["reserved"] < 0:
+        problems.append(f"{where}available < 0")
+    if s["on_hand"] != s["ledger_on_hand"] or s["reserved"] != s["ledger_reserved"]:
+        problems.append(f"{where}stock differs from the movements ledger")
+    return problems
+
+
 def stock_equations(inv: dict) -> list:
+    """Per product and per warehouse: on_hand = received - committed = what the ledger rebuilds,
+    reserved = the active reservations and holds, available >= 0; the product's totals are its
+    warehouses' sums, and it is stocked in one warehouse at least."""
     bad = []
     for pid, p in inv["products"].items():
-        problems = []
-        if p["on_hand"] != p["received_total"] - p["committed_total"]:
-            problems.append("on_hand != received - committed")
-        if p["reserved"] != p["active_reserved"]:
-            problems.append(f"reserved {p['reserved']} != active reservations {p['active_reserved']}")
-        if p["on_hand"] - p["reserved"] < 0:
-            problems.append("available < 0")
-        if p["on_hand"] != p["ledger_on_hand"] or p["reserved"] != p["ledger_reserved"]:
-            problems.append("stock differs from the movements ledger")
+        problems = _balance_problems(p)
+        for place in p["places"]:
+            problems.extend(_balance_problems(place, f"{place['warehouse_id']}: "))
+        if not p["places"]:
+            problems.append("stocked in no warehouse")
+        for column in ("on_hand", "reserved", "received_total", "committed_total"):
+            if p[column] != sum(place[column] for place in p["places"]):
+                problems.append(f"{column} != the sum over its warehouses")
         if problems:
             bad.append({"product_id": str(pid), "problems": problems})
     return bad
+
+
+def reservations_not_ended_once(inv: dict) -> list:
+    """A reservation or hold ends exactly once: each of its lines settled (committed, released or
+    expired) once when it has ended, none while it is active."""
+    return [
+        {
+            "reservation_id": str(r["reservation_id"]),
+            "status": r["status"],
+            "lines": r["lines"],
+            "settled": r["settled"],
+        }
+        for r in inv["reservation_ends"]
+        if r["settled"] != (0 if r["status"] == "ACTIVE" else r["lines"])
+    ]
 
 
 def oversold(o: dict, inv: dict) -> list:

@@ -53,10 +53,36 @@ async def inventory_facts(url: str) -> dict:
         "   WHERE m.product_id = p.product_id) AS ledger_reserved"
         " FROM products p",
     )
-    reservations = await _fetch(url, "SELECT order_id, status FROM reservations")
+    places = await _fetch(
+        url,
+        "SELECT s.product_id, s.warehouse_id, s.on_hand, s.reserved, s.received_total, s.committed_total,"
+        " coalesce((SELECT sum(ri.quantity) FROM reservation_items ri JOIN reservations r USING (reservation_id)"
+        "   WHERE ri.product_id = s.product_id AND ri.warehouse_id = s.warehouse_id AND r.status = 'ACTIVE'), 0)"
+        "   AS active_reserved,"
+        f" (SELECT {balance_sql('on_hand', 'm.kind', 'm.quantity')} FROM movements m"
+        "   WHERE m.product_id = s.product_id AND m.warehouse_id = s.warehouse_id) AS ledger_on_hand,"
+        f" (SELECT {balance_sql('reserved', 'm.kind', 'm.quantity')} FROM movements m"
+        "   WHERE m.product_id = s.product_id AND m.warehouse_id = s.warehouse_id) AS ledger_reserved"
+        " FROM stock s ORDER BY s.product_id, s.warehouse_id",
+    )
+    # settlements per reservation line: one (commit, release or expire) once it ended, none while active
+    ends = await _fetch(
+        url,
+        "SELECT r.reservation_id, r.status, count(i.*) AS lines,"
+        " (SELECT count(*) FROM movements m WHERE m.reservation_id = r.reservation_id"
+        "   AND m.kind IN ('commit', 'release', 'expire')) AS settled"
+        " FROM reservations r LEFT JOIN reservation_items i USING (reservation_id) GROUP BY r.reservation_id",
+    )
+    reservations = await _fetch(url, "SELECT order_id, status FROM reservations WHERE order_id IS NOT NULL")
+    by_product: dict = {}
+    for r in places:
+        by_product.setdefault(r["product_id"], []).append(dict(r))
     return {
-        "products": {r["product_id"]: dict(r) for r in products},
+        "products": {
+            r["product_id"]: {**dict(r), "places": by_product.get(r["product_id"], [])} for r in products
+        },
         "reservation": {r["order_id"]: r["status"] for r in reservations},
+        "reservation_ends": [dict(r) for r in ends],
     }
 
 

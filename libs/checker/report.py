@@ -45,6 +45,7 @@ async def check(targets: Targets, expected_dlq: int = 0) -> Report:
     report = Report()
     report.add("orders_not_terminal", invariants.orders_not_terminal(o))
     report.add("stock_equations_broken", invariants.stock_equations(inv))
+    report.add("reservations_not_ended_once", invariants.reservations_not_ended_once(inv))
     report.add("oversold_products", invariants.oversold(o, inv))
     report.add("payments_per_order_above_one", invariants.payments_above_one(pay))
     for name, items in {**invariants.money(o, pay), **invariants.stock_outcomes(o, inv, ship)}.items():

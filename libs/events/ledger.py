@@ -5,10 +5,15 @@ audits the stock rows against the ledger with the same table (docs/design.md, "I
 """
 
 COLUMNS = ("on_hand", "reserved", "received_total", "committed_total")
-# kind -> change of each of COLUMNS per unit moved; on_hand always moves as received - committed
+# kind -> change of each of COLUMNS per unit moved, in one warehouse; on_hand always moves as received -
+# committed. adjust and count are signed (a count's row is the counted figure minus what was on hand);
+# a transfer is two rows, out of one warehouse and into another, so a product's totals do not move.
 DELTAS: dict[str, tuple[int, int, int, int]] = {
     "receive": (1, 0, 1, 0),
     "adjust": (1, 0, 1, 0),
+    "count": (1, 0, 1, 0),
+    "transfer_in": (1, 0, 1, 0),
+    "transfer_out": (-1, 0, -1, 0),
     "reserve": (0, 1, 0, 0),
     "release": (0, -1, 0, 0),
     "commit": (-1, -1, 0, 1),

@@ -1,4 +1,6 @@
-"""Inventory's availability cache as Redis holds it: one key per product, "version:on_hand:reserved".
+"""Inventory's availability cache as Redis holds it: one key per product,
+"version:on_hand:reserved|main:on_hand:reserved|east:on_hand:reserved" (the totals, then each warehouse
+in id order; a warehouse id is a slug, so it holds neither `|` nor `:`).
 
 Inventory writes it and the checker reads it to compare with PostgreSQL, so its layout is defined once,
 here, below both (the checker must not import a service).
@@ -12,10 +14,17 @@ import redis.asyncio as redis
 DEFAULT_PREFIX = "inventory:"  # REDIS_KEY_PREFIX's default, for inventory and the checker alike
 
 
+class WarehouseEntry(NamedTuple):
+    warehouse_id: str
+    on_hand: int
+    reserved: int
+
+
 class Entry(NamedTuple):
     version: int
     on_hand: int
     reserved: int
+    warehouses: tuple[WarehouseEntry, ...]  # in warehouse id order; a product is stocked in one at least
 
 
 def stock_key(prefix: str, product_id: UUID) -> str:
@@ -23,16 +32,23 @@ def stock_key(prefix: str, product_id: UUID) -> str:
 
 
 def encode(entry: Entry) -> str:
-    return f"{entry.version}:{entry.on_hand}:{entry.reserved}"
+    parts = [f"{entry.version}:{entry.on_hand}:{entry.reserved}"]
+    parts.extend(f"{w.warehouse_id}:{w.on_hand}:{w.reserved}" for w in entry.warehouses)
+    return "|".join(parts)
 
 
 def decode(raw: str | None) -> Entry | None:
-    """The entry, or None for a missing or unreadable (corrupted) one."""
+    """The entry, or None for a missing or unreadable (corrupted, or of the layout before warehouses) one."""
+    totals, *warehouses = (raw or "").split("|")
     try:
-        version, on_hand, reserved = (int(x) for x in (raw or "").split(":"))
+        version, on_hand, reserved = (int(x) for x in totals.split(":"))
+        split = [w.split(":") for w in warehouses]
+        stocked = tuple(WarehouseEntry(w, int(h), int(r)) for w, h, r in split)
     except ValueError:
         return None
-    return Entry(version, on_hand, reserved)
+    if not stocked:
+        return None
+    return Entry(version, on_hand, reserved, stocked)
 
 
 async def raw_entries(client: redis.Redis, prefix: str, ids: list[UUID]) -> list[str | None]:

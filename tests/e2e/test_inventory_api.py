@@ -2,40 +2,16 @@
 (one product or many), read the movements ledger, and get clear 4xx answers for bad input."""
 
 import time
-from typing import Any
 from uuid import UUID, uuid4
 
-import aiohttp
 import pytest
 
 from stack.redis_server import PrivateRedis
 from stack.wait import eventually
 from tests.support.checks import assert_clean
-from tests.support.client import Api
+from tests.support.client import Api, Inventory
 
 pytestmark = pytest.mark.e2e
-
-
-class Inventory:
-    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
-        self.http, self.base = http, base
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, aiohttp.ClientResponse]:
-        async with self.http.request(method, self.base + path, **kwargs) as r:
-            body = await r.json() if r.content_type == "application/json" else await r.text()
-            return r.status, body, r
-
-    async def put(self, product_id: UUID, name: str, quantity: int) -> dict:
-        status, body, _ = await self.call(
-            "PUT", f"/inventory/{product_id}", json={"name": name, "quantity": quantity}
-        )
-        assert status in (200, 201), body
-        return body
-
-    async def get(self, product_id: UUID) -> dict:
-        status, body, _ = await self.call("GET", f"/inventory/{product_id}")
-        assert status == 200, body
-        return body
 
 
 @pytest.fixture
@@ -44,12 +20,9 @@ def inv(stack, http) -> Inventory:
 
 
 def view(product_id: UUID, on_hand: int, reserved: int = 0) -> dict:
-    return {
-        "product_id": str(product_id),
-        "on_hand": on_hand,
-        "reserved": reserved,
-        "available": on_hand - reserved,
-    }
+    """A product stocked in the default warehouse only."""
+    figures = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+    return {"product_id": str(product_id), **figures, "warehouses": [{"warehouse_id": "main", **figures}]}
 
 
 async def test_put_creates_a_product_then_sets_its_stock_and_every_change_is_in_the_ledger(inv: Inventory):
@@ -196,6 +169,9 @@ async def test_the_openapi_document_describes_every_route(inv: Inventory):
         "/inventory/{product_id}",
         "/inventory/{product_id}/stock",
         "/inventory/{product_id}/movements",
+        "/inventory/{product_id}/warehouses/{warehouse_id}",
+        "/warehouses",
+        "/warehouses/{warehouse_id}",
     }
     assert {"SetStock", "ChangeStock", "StockView", "StockList", "MovementPage", "ErrorBody"} <= set(
         doc["components"]["schemas"]

@@ -40,3 +40,27 @@ class Api:
             return order if order["status"] in TERMINAL else None
 
         return await eventually(done, timeout, 0.05, f"order {order_id} terminal")
+
+
+class Inventory:
+    """The inventory API, answers as (status, body, response)."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http, self.base = http, base
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, aiohttp.ClientResponse]:
+        async with self.http.request(method, self.base + path, **kwargs) as r:
+            body = await r.json() if r.content_type == "application/json" else await r.text()
+            return r.status, body, r
+
+    async def put(self, product_id: UUID, name: str, quantity: int) -> dict:
+        status, body, _ = await self.call(
+            "PUT", f"/inventory/{product_id}", json={"name": name, "quantity": quantity}
+        )
+        assert status in (200, 201), body
+        return body
+
+    async def get(self, product_id: UUID) -> dict:
+        status, body, _ = await self.call("GET", f"/inventory/{product_id}")
+        assert status == 200, body
+        return body

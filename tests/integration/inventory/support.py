@@ -10,7 +10,7 @@ from events import PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
 from inventory.availability.projection import Projection
 from inventory.availability.redis_gate import RedisGate, connect
-from inventory.stock import repository
+from inventory.stock import admin, repository, warehouses
 from messaging.unit_of_work import UnitOfWork
 
 
@@ -89,3 +89,19 @@ async def new_products(pool: asyncpg.Pool, units: dict[UUID, int] | int, count: 
             conn, {p: (f"it {p}", q) for p, q in wanted.items()}, "test"
         )
     return list(wanted)
+
+
+async def warehouse(pool: asyncpg.Pool, warehouse_id: str, priority: int) -> str:
+    async with pool.acquire() as conn:
+        await warehouses.put(conn, warehouse_id, f"it {warehouse_id}", priority)
+    return warehouse_id
+
+
+async def receive(
+    pool: asyncpg.Pool, projection: Projection, product_id: UUID, warehouse_id: str, units: int
+) -> None:
+    """`units` received into the warehouse, through the admin path (ledger, cache)."""
+    async with UnitOfWork(pool) as uow:
+        done = await admin.change_stock(uow, projection, product_id, "receive", units, "test", warehouse_id)
+        assert isinstance(done, admin.Done), done
+        await uow.commit()

@@ -6,8 +6,9 @@ from uuid import UUID
 import pytest
 
 from inventory.availability.cache import decode, encode
-from inventory.stock.domain import Shortage, Stock, adjustment_refused
+from inventory.stock.domain import Place, Shortage, Stock, adjustment_refused
 from inventory.stock.repository import Snapshot
+from stockcache import WarehouseEntry
 
 A = UUID(int=0xA)
 
@@ -26,18 +27,25 @@ A = UUID(int=0xA)
 def test_an_adjustment_may_take_stock_down_to_the_reserved_units_and_no_further(
     on_hand, reserved, delta, refused
 ):
-    outcome = adjustment_refused(Stock(A, on_hand, reserved), delta)
+    stock = Stock(A, {"main": Place("main", 100, on_hand, reserved), "east": Place("east", 1, 50, 0)})
+    outcome = adjustment_refused(stock, "main", delta)
     assert (outcome is not None) is refused
     if refused:
         assert outcome == Shortage(A, -delta, on_hand - reserved)
 
 
+def test_an_adjustment_in_a_warehouse_the_product_is_not_in_starts_from_nothing():
+    stock = Stock(A, {"main": Place("main", 100, 10, 0)})
+    assert adjustment_refused(stock, "east", 5) is None
+    assert adjustment_refused(stock, "east", -1) == Shortage(A, 1, 0)
+
+
 def test_a_cache_entry_round_trips():
-    s = Snapshot(A, on_hand=12, reserved=5, version=9)
-    assert encode(s) == "9:12:5"
+    s = Snapshot(A, on_hand=12, reserved=5, version=9, warehouses=(WarehouseEntry("main", 12, 5),))
+    assert encode(s) == "9:12:5|main:12:5"
     assert decode(A, encode(s)) == s
 
 
-@pytest.mark.parametrize("raw", [None, "", "garbage", "1:2", "1:2:3:4", "a:b:c", "1.5:2:3"])
+@pytest.mark.parametrize("raw", [None, "", "garbage", "1:2", "1:2:3:4", "a:b:c", "1.5:2:3", "9:12:5"])
 def test_an_unreadable_cache_entry_is_a_miss(raw):
     assert decode(A, raw) is None

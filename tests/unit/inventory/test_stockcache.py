@@ -3,18 +3,24 @@
 from uuid import UUID
 
 import stockcache
-from stockcache import Entry
+from stockcache import Entry, WarehouseEntry
 
 
 def test_an_entry_survives_its_encoding() -> None:
-    entry = Entry(version=7, on_hand=120, reserved=35)
-    assert stockcache.encode(entry) == "7:120:35"
+    entry = Entry(7, 120, 35, (WarehouseEntry("east", 20, 0), WarehouseEntry("main", 100, 35)))
+    assert stockcache.encode(entry) == "7:120:35|east:20:0|main:100:35"
     assert stockcache.decode(stockcache.encode(entry)) == entry
 
 
 def test_missing_or_unreadable_entries_decode_to_none() -> None:
-    for raw in (None, "", "garbage", "1:2", "1:2:3:4", "a:b:c"):
+    unreadable = (None, "", "garbage", "1:2", "1:2:3:4", "a:b:c", "1:2:3|main:1", "1:2:3|main:a:b")
+    for raw in unreadable:
         assert stockcache.decode(raw) is None, raw
+
+
+def test_an_entry_of_the_layout_before_warehouses_is_unreadable() -> None:
+    """Written by an inventory of the version before: reads fall back to PostgreSQL until it is rewritten."""
+    assert stockcache.decode("7:120:35") is None
 
 
 def test_the_key_is_the_prefix_and_the_product() -> None:

@@ -1,14 +1,28 @@
 """The inventory API's OpenAPI document, built from the same models the routes validate with."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
+from inventory.api.paths import PRODUCT_ID
 from inventory.api.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
 from runtime import openapi, params
 
-PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}
+
+@dataclass(frozen=True)
+class Section:
+    """The paths one routes module serves, with the models they take and answer."""
+
+    paths: dict[str, Any]
+    requests: list[type[BaseModel]] = field(default_factory=list)
+    responses: list[type[BaseModel]] = field(default_factory=list)
 
 
-def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
+def document(
+    max_bulk: int, max_page: int, max_cursor: int, sections: Iterable[Section] = ()
+) -> dict[str, Any]:
     ok = {"description": "the product's stock", **openapi.json_content(StockView)}
     paths = {
         "/inventory/{product_id}": {
@@ -82,6 +96,10 @@ def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
             },
         },
     }
-    return openapi.document(
-        "Inventory API", paths, [SetStock, ChangeStock], [StockView, StockList, MovementPage]
-    )
+    requests: list[type[BaseModel]] = [SetStock, ChangeStock]
+    responses: list[type[BaseModel]] = [StockView, StockList, MovementPage]
+    for section in sections:
+        paths.update(section.paths)
+        requests.extend(section.requests)
+        responses.extend(section.responses)
+    return openapi.document("Inventory API", paths, requests, responses)

@@ -1,15 +1,15 @@
 """The stock admin and availability API: PUT/GET /inventory/{id}, POST .../stock, GET /inventory,
-GET .../movements, GET /openapi.json."""
-
-from uuid import UUID
+GET .../movements, GET /openapi.json; add_routes also adds the other routes modules of api/
+(warehouses) and their parts of the document."""
 
 from aiohttp import web
 
-from inventory.api import document
+from inventory.api import document, paths, warehouses
+from inventory.api.outcomes import answer
 from inventory.api.schemas import ChangeStock, SetStock
 from inventory.availability import reads
 from inventory.availability.projection import PROJECTION
-from inventory.stock import admin, domain, queries
+from inventory.stock import admin, queries
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
@@ -18,61 +18,33 @@ from servicekit.service import POOL
 MAX_BULK = 100
 MAX_PAGE = 200
 MAX_CURSOR = 10**18 - 1  # a movement id: a bigint, written as at most 18 digits
-
-
-def _path_id(request: web.Request, *, writing: bool) -> UUID:
-    try:
-        return params.uuid(request.match_info["product_id"], "product_id")
-    except params.InvalidParameter:
-        if writing:
-            raise
-        raise ApiError(404, "not_found", "no such product") from None
-
-
-def _settled(outcome: admin.Done | domain.Shortage | admin.UnknownProduct) -> web.Response:
-    if isinstance(outcome, admin.UnknownProduct):
-        raise ApiError(404, "not_found", "no such product; create it with PUT /inventory/{product_id}")
-    if isinstance(outcome, domain.Shortage):
-        raise ApiError(
-            409,
-            "insufficient_stock",
-            "stock cannot go below the units reserved for orders",
-            [
-                {
-                    "product_id": str(outcome.product_id),
-                    "requested": outcome.requested,
-                    "available": outcome.available,
-                }
-            ],
-        )
-    headers = {"Location": f"/inventory/{outcome.snapshot.product_id}"} if outcome.created else None
-    return json_response(reads.view(outcome.snapshot), 201 if outcome.created else 200, headers)
+ROUTE_MODULES = (warehouses,)  # each has add_routes(app) and its SECTION of the OpenAPI document
 
 
 async def put_product(request: web.Request) -> web.Response:
-    product_id = _path_id(request, writing=True)
+    product_id = paths.product_id(request, writing=True)
     body = await read_model(request, SetStock)
     async with UnitOfWork(request.app[POOL]) as uow:
         outcome = await admin.set_stock(uow, request.app[PROJECTION], product_id, body.name, body.quantity)
         if isinstance(outcome, admin.Done):
             await uow.commit()  # the cache is written after the commit, before we answer
-    return _settled(outcome)
+    return answer(outcome)
 
 
 async def post_stock(request: web.Request) -> web.Response:
-    product_id = _path_id(request, writing=True)
+    product_id = paths.product_id(request, writing=True)
     body = await read_model(request, ChangeStock)  # its validators hold the receive and adjust rules
     async with UnitOfWork(request.app[POOL]) as uow:
         outcome = await admin.change_stock(
-            uow, request.app[PROJECTION], product_id, body.kind, body.quantity, body.reason
+            uow, request.app[PROJECTION], product_id, body.kind, body.quantity, body.reason, body.warehouse_id
         )
         if isinstance(outcome, admin.Done):
             await uow.commit()
-    return _settled(outcome)
+    return answer(outcome)
 
 
 async def get_product(request: web.Request) -> web.Response:
-    product_id = _path_id(request, writing=False)
+    product_id = paths.product_id(request, writing=False)
     result = await reads.read(request.app[POOL], request.app[PROJECTION].cache, [product_id])
     if product_id not in result.found:
         raise ApiError(404, "not_found", "no such product")
@@ -92,7 +64,7 @@ async def get_many(request: web.Request) -> web.Response:
 
 
 async def get_movements(request: web.Request) -> web.Response:
-    product_id = _path_id(request, writing=False)
+    product_id = paths.product_id(request, writing=False)
     limit = params.integer(request.query, "limit", 50, 1, MAX_PAGE)
     before = params.integer(request.query, "cursor", None, 0, MAX_CURSOR)
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
@@ -109,4 +81,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/inventory/{product_id}", get_product)
     app.router.add_get("/inventory/{product_id}/movements", get_movements)
     app.router.add_get("/inventory", get_many)
-    app.router.add_get("/openapi.json", openapi.route(document.document(MAX_BULK, MAX_PAGE, MAX_CURSOR)))
+    for module in ROUTE_MODULES:
+        module.add_routes(app)
+    doc = document.document(MAX_BULK, MAX_PAGE, MAX_CURSOR, [m.SECTION for m in ROUTE_MODULES])
+    app.router.add_get("/openapi.json", openapi.route(doc))

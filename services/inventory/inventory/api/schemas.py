@@ -7,9 +7,13 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 
+from events.catalog import WAREHOUSE_ID
+from events.ledger import KINDS
 from runtime.http import JsonInt
 
 MAX_UNITS = 1_000_000_000
+MAX_PRIORITY = 1_000_000
+
 TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 # the rules of ChangeStock's validators below, for the OpenAPI document (kind absent is a receipt)
 RECEIVE_OR_ADJUST: JsonDict = {
@@ -36,6 +40,7 @@ class ChangeStock(BaseModel):
     )
     quantity: JsonInt = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     reason: str | None = Field(None, min_length=1, max_length=500, pattern=TEXT, validate_default=True)
+    warehouse_id: str = Field("main", pattern=WAREHOUSE_ID, description="where the stock is; main if absent")
 
     @field_validator("quantity")
     @classmethod
@@ -55,11 +60,44 @@ class ChangeStock(BaseModel):
         return reason
 
 
-class StockView(BaseModel):
-    product_id: UUID
+class SetWarehouseStock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: JsonInt = Field(ge=0, le=MAX_UNITS, description="units on hand in the warehouse after the call")
+
+
+class PutWarehouse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT)
+    priority: JsonInt = Field(
+        ge=0, le=MAX_PRIORITY, description="allocation takes the lowest first (then the id)"
+    )
+
+
+class WarehouseView(BaseModel):
+    warehouse_id: str
+    name: str
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class WarehouseList(BaseModel):
+    warehouses: list[WarehouseView] = Field(description="in allocation order: priority, then id")
+
+
+class WarehouseStockView(BaseModel):
+    warehouse_id: str
     on_hand: int
     reserved: int
     available: int
+
+
+class StockView(BaseModel):
+    product_id: UUID
+    on_hand: int = Field(description="over every warehouse")
+    reserved: int
+    available: int
+    warehouses: list[WarehouseStockView] = Field(description="the stock in each warehouse, by id")
 
 
 class StockList(BaseModel):
@@ -69,11 +107,13 @@ class StockList(BaseModel):
 
 class Movement(BaseModel):
     id: int
-    kind: Literal["receive", "adjust", "reserve", "release", "commit", "expire"]
+    warehouse_id: str
+    kind: Literal[KINDS]  # type: ignore[valid-type]
     quantity: int
     order_id: UUID | None
     reservation_id: UUID | None
     reason: str | None
+    reference: str | None
     created_at: datetime
 
 

@@ -1,4 +1,5 @@
-"""Availability cached in Redis: one key per product holding "version:on_hand:reserved".
+"""Availability cached in Redis: one key per product holding its totals and its warehouses' stock
+(libs/stockcache says how: "version:on_hand:reserved|main:on_hand:reserved|...").
 
 A write carries the product row's version and a Lua script stores it only if it is newer, so a late
 write never overwrites a newer one. A repair (reconciliation) compare-and-sets the exact value it saw.
@@ -23,7 +24,8 @@ WRITE_IF_NEWER = """
 local written = 0
 for i, key in ipairs(KEYS) do
   local current = redis.call('GET', key)
-  local version = current and tonumber(string.match(current, '^(%d+):%d+:%d+$'))
+  -- an entry of the layout before warehouses (no `|`) has no version here: it is overwritten
+  local version = current and tonumber(string.match(current, '^(%d+):%d+:%d+|'))
   if (not version) or version < tonumber(ARGV[2 * i - 1]) then
     redis.call('SET', key, ARGV[2 * i])
     written = written + 1
@@ -39,13 +41,15 @@ return 1
 
 
 def encode(s: Snapshot) -> str:
-    return stockcache.encode(Entry(s.version, s.on_hand, s.reserved))
+    return stockcache.encode(Entry(s.version, s.on_hand, s.reserved, s.warehouses))
 
 
 def decode(product_id: UUID, raw: str | None) -> Snapshot | None:
     """The cached snapshot, or None for a missing or unreadable (corrupted) entry."""
     entry = stockcache.decode(raw)
-    return None if entry is None else Snapshot(product_id, entry.on_hand, entry.reserved, entry.version)
+    if entry is None:
+        return None
+    return Snapshot(product_id, entry.on_hand, entry.reserved, entry.version, entry.warehouses)
 
 
 async def cached_available(client: redis.Redis, prefix: str, ids: list[UUID]) -> dict[UUID, int]:

@@ -50,4 +50,13 @@ def view(s: Snapshot) -> dict:
         "on_hand": s.on_hand,
         "reserved": s.reserved,
         "available": s.available,
+        "warehouses": [
+            {
+                "warehouse_id": w.warehouse_id,
+                "on_hand": w.on_hand,
+                "reserved": w.reserved,
+                "available": w.on_hand - w.reserved,
+            }
+            for w in s.warehouses
+        ],
     }

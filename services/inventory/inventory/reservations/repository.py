@@ -8,49 +8,63 @@ from uuid import UUID
 
 import asyncpg
 
+from inventory.stock.domain import Pick, quantities
+
 
 @dataclass(frozen=True)
 class Reservation:
+    """An order's reservation, or a hold (origin "hold"; no order until one claims it)."""
+
     reservation_id: UUID
-    order_id: UUID
+    order_id: UUID | None
     status: str
-    quantities: dict[UUID, int]  # product_id order
+    picks: tuple[Pick, ...]  # its lines, each from one warehouse; product_id order
+    origin: str = "order"
+
+    @property
+    def quantities(self) -> dict[UUID, int]:
+        """Units per product, whichever warehouses they come from."""
+        return quantities((p.product_id, p.quantity) for p in self.picks)
 
 
 async def create_reservations(
-    conn: asyncpg.Connection, reservations: list[Reservation], ttl_s: float
+    conn: asyncpg.Connection, reservations: list[Reservation], ttl_s: list[float]
 ) -> dict[UUID, datetime]:
-    """The reservations (in order id order) and their lines in one statement; returns when each expires."""
-    lines = [(r.reservation_id, p, q) for r in reservations for p, q in r.quantities.items()]
+    """The reservations and their lines in one statement, each expiring `ttl_s` (one per reservation)
+    from now; returns when each expires."""
+    lines = [(r.reservation_id, p) for r in reservations for p in r.picks]
     rows = await conn.fetch(
-        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, status, expires_at)"
-        "  SELECT d.reservation_id, d.order_id, 'ACTIVE', now() + make_interval(secs => $3)"
-        "  FROM unnest($1::uuid[], $2::uuid[]) AS d(reservation_id, order_id) RETURNING reservation_id, expires_at),"
-        " i AS (INSERT INTO reservation_items (reservation_id, product_id, quantity)"
-        "  SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::bigint[]))"
+        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, origin, status, expires_at)"
+        "  SELECT d.reservation_id, d.order_id, d.origin, 'ACTIVE', now() + make_interval(secs => d.ttl)"
+        "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[]) AS d(reservation_id, order_id, origin, ttl)"
+        "  RETURNING reservation_id, expires_at),"
+        " i AS (INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)"
+        "  SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::bigint[]))"
         " SELECT reservation_id, expires_at FROM r",
         [r.reservation_id for r in reservations],
         [r.order_id for r in reservations],
+        [r.origin for r in reservations],
         ttl_s,
-        [r for r, _, _ in lines],
-        [p for _, p, _ in lines],
-        [q for _, _, q in lines],
+        [r for r, _ in lines],
+        [p.product_id for _, p in lines],
+        [p.warehouse_id for _, p in lines],
+        [p.quantity for _, p in lines],
     )
     return {r["reservation_id"]: r["expires_at"] for r in rows}
 
 
-# reservation rows with their lines (product_id order), read through the items' primary key
+# reservation rows with their lines (product_id, then warehouse order), read through the items' primary key
 _WITH_ITEMS = (
-    "SELECT r.reservation_id, r.order_id, r.status,"
-    " ARRAY(SELECT array[i.product_id::text, i.quantity::text] FROM reservation_items i"
-    "  WHERE i.reservation_id = r.reservation_id ORDER BY i.product_id) AS items FROM reservations r"
+    "SELECT r.reservation_id, r.order_id, r.status, r.origin,"
+    " ARRAY(SELECT array[i.product_id::text, i.warehouse_id, i.quantity::text] FROM reservation_items i"
+    "  WHERE i.reservation_id = r.reservation_id ORDER BY i.product_id, i.warehouse_id) AS items"
+    " FROM reservations r"
 )
 
 
 def _reservation(row: asyncpg.Record) -> Reservation:
-    return Reservation(
-        row["reservation_id"], row["order_id"], row["status"], {UUID(p): int(q) for p, q in row["items"]}
-    )
+    picks = tuple(Pick(UUID(p), w, int(q)) for p, w, q in row["items"])
+    return Reservation(row["reservation_id"], row["order_id"], row["status"], picks, row["origin"])
 
 
 async def lock_reservations(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict[UUID, Reservation]:

@@ -18,6 +18,7 @@ from events import (
     PaymentApproved,
 )
 from events.catalog import (
+    Allocation,
     InventoryCommittedPayload,
     InventoryFailedPayload,
     InventoryReleasedPayload,
@@ -39,7 +40,15 @@ SETTLEMENTS = {
 }
 
 
-def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
+def failed_payload(outcome: domain.Reject) -> InventoryFailedPayload:
+    shortages = [
+        Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
+        for s in outcome.shortages
+    ]
+    return InventoryFailedPayload(reason=outcome.reason, shortages=shortages)  # type: ignore[arg-type]
+
+
+def _settled(r: Reservation, order_id: UUID, kind: str, cause: Event | None) -> Event:
     cls: type[InventoryCommitted | InventoryReleased]
     payload: InventoryCommittedPayload | InventoryReleasedPayload
     if kind == "commit":
@@ -49,7 +58,7 @@ def _settled(r: Reservation, kind: str, cause: Event | None) -> Event:
             InventoryReleased,
             InventoryReleasedPayload(reservation_id=r.reservation_id, reason=SETTLEMENTS[kind][1]),
         )
-    return cause.caused(cls, payload) if cause is not None else cls.new(r.order_id, payload)
+    return cause.caused(cls, payload) if cause is not None else cls.new(order_id, payload)
 
 
 class Changes:
@@ -61,7 +70,7 @@ class Changes:
         self, stock: dict[UUID, domain.Stock], held: dict[UUID, Reservation] | None = None, ttl_s: float = 0.0
     ) -> None:
         self.stock, self.held, self._ttl_s = stock, dict(held or {}), ttl_s  # the ttl of new reservations
-        self._new: list[Reservation] = []
+        self._new: list[tuple[Reservation, float]] = []  # with its ttl
         self._movements: list[Movement] = []
         self._statuses: dict[UUID, str] = {}  # reservation_id -> its new status
         # in decision order; a new reservation's event waits for its expiry time from the database
@@ -71,41 +80,46 @@ class Changes:
         wanted = domain.quantities((i.product_id, i.quantity) for i in cause.payload.items)
         outcome = domain.reserve(self.stock, wanted)
         if isinstance(outcome, domain.Reject):
-            self._outgoing.append(
-                cause.caused(
-                    InventoryFailed,
-                    InventoryFailedPayload(
-                        reason=outcome.reason,
-                        shortages=[
-                            Shortage(product_id=s.product_id, requested=s.requested, available=s.available)
-                            for s in outcome.shortages
-                        ],
-                    ),
-                )
-            )
+            self._outgoing.append(cause.caused(InventoryFailed, failed_payload(outcome)))
             return
-        r = self.held[cause.order_id] = Reservation(uuid4(), cause.order_id, "ACTIVE", outcome.quantities)
-        self._new.append(r)
+        r = self.held[cause.order_id] = Reservation(uuid4(), cause.order_id, "ACTIVE", outcome.picks)
+        self._new.append((r, self._ttl_s))
         self._move(r, "reserve", None)
         self._outgoing.append((r, cause))
 
     def settle(self, r: Reservation, kind: str, cause: Event | None = None) -> None:
         status, reason = SETTLEMENTS[kind]
-        self.held[r.order_id] = replace(r, status=status)
+        if r.order_id is not None:
+            self.held[r.order_id] = replace(r, status=status)
         self._statuses[r.reservation_id] = status
         self._move(r, kind, reason)
-        self._outgoing.append(_settled(r, kind, cause))
+        if r.order_id is not None:  # a hold no order claimed has nobody to tell
+            self._outgoing.append(_settled(r, r.order_id, kind, cause))
 
     def _move(self, r: Reservation, kind: str, reason: str | None) -> None:
-        for product_id, quantity in r.quantities.items():
-            self._movements.append(Movement(product_id, kind, quantity, r.order_id, r.reservation_id, reason))
-            self.stock[product_id] = domain.moved(self.stock[product_id], kind, quantity)
+        for pick in r.picks:
+            self._movements.append(
+                Movement(
+                    pick.product_id,
+                    pick.warehouse_id,
+                    kind,
+                    pick.quantity,
+                    r.order_id,
+                    r.reservation_id,
+                    reason,
+                )
+            )
+            self.stock[pick.product_id] = domain.moved(
+                self.stock[pick.product_id], kind, pick.quantity, pick.warehouse_id
+            )
 
     async def write(self, uow: UnitOfWork, projection: Projection) -> None:
         """At most three statements: the new reservations, every stock movement, the settled statuses."""
         expires = {}
         if self._new:
-            expires = await reservation_repository.create_reservations(uow.conn, self._new, self._ttl_s)
+            expires = await reservation_repository.create_reservations(
+                uow.conn, [r for r, _ in self._new], [ttl for _, ttl in self._new]
+            )
         if self._movements:
             projection.stock_changed(uow, await move_stock(uow.conn, self._movements))
         if self._statuses:
@@ -121,6 +135,12 @@ class Changes:
                         reservation_id=r.reservation_id,
                         expires_at=expires_at,
                         items=[Line(product_id=p, quantity=q) for p, q in r.quantities.items()],
+                        allocations=[
+                            Allocation(
+                                product_id=p.product_id, warehouse_id=p.warehouse_id, quantity=p.quantity
+                            )
+                            for p in r.picks
+                        ],
                     ),
                 )
             uow.outbox.append(item)

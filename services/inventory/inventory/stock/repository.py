@@ -1,14 +1,19 @@
-"""Inventory's stock SQL: products, stock movements and the ledger. Rows are always locked reservation
-first (reservation_repository), then products in product_id order."""
+"""Inventory's stock SQL: products, their stock per warehouse, stock movements and the ledger. Rows are
+always locked reservation first (reservation_repository), then products in product_id order; a
+product's lock covers its warehouse rows (every writer takes it first)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from events.ledger import DELTAS
-from inventory.stock.domain import Stock
+from inventory.stock.domain import Place, Stock
+from stockcache import WarehouseEntry
+
+DEFAULT_WAREHOUSE = "main"  # where a request that names no warehouse goes (migration 0002 creates it)
 
 
 @dataclass(frozen=True)
@@ -19,103 +24,182 @@ class Snapshot:
     on_hand: int
     reserved: int
     version: int
+    warehouses: tuple[WarehouseEntry, ...]  # in warehouse id order
 
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
 
 
+# a product's warehouses as three arrays in warehouse id order, for Snapshot (alias s: the stock table)
+WAREHOUSE_ARRAYS = (
+    "array_agg(s.warehouse_id ORDER BY s.warehouse_id) AS w_ids,"
+    " array_agg(s.on_hand ORDER BY s.warehouse_id) AS w_on_hand,"
+    " array_agg(s.reserved ORDER BY s.warehouse_id) AS w_reserved"
+)
+
+
+def snapshot(row: Mapping[str, Any]) -> Snapshot:
+    places = zip(row["w_ids"], row["w_on_hand"], row["w_reserved"], strict=True)
+    return Snapshot(
+        row["product_id"],
+        row["on_hand"],
+        row["reserved"],
+        row["version"],
+        tuple(WarehouseEntry(w, h, r) for w, h, r in places),
+    )
+
+
 async def lock_products(conn: asyncpg.Connection, product_ids: list[UUID]) -> dict[UUID, Stock]:
+    """Lock the products (product_id order) and their warehouse rows; unknown ids are left out."""
     rows = await conn.fetch(
-        "SELECT product_id, on_hand, reserved FROM products WHERE product_id = ANY($1::uuid[])"
-        " ORDER BY product_id FOR UPDATE",
+        "SELECT p.product_id, s.warehouse_id, w.priority, s.on_hand, s.reserved"
+        " FROM products p JOIN stock s USING (product_id) JOIN warehouses w USING (warehouse_id)"
+        " WHERE p.product_id = ANY($1::uuid[]) ORDER BY p.product_id, s.warehouse_id FOR UPDATE OF p, s",
         product_ids,
     )
-    return {r["product_id"]: Stock(r["product_id"], r["on_hand"], r["reserved"]) for r in rows}
+    stock: dict[UUID, Stock] = {}
+    for r in rows:
+        places = stock.setdefault(r["product_id"], Stock(r["product_id"], {})).places
+        places[r["warehouse_id"]] = Place(r["warehouse_id"], r["priority"], r["on_hand"], r["reserved"])
+    return stock
 
 
 @dataclass(frozen=True)
 class Movement:
-    """One ledger row: `quantity` units of a product moved by `kind` (events.ledger.DELTAS says how)."""
+    """One ledger row: `quantity` units of a product moved by `kind` in a warehouse (events.ledger.DELTAS
+    says how)."""
 
     product_id: UUID
+    warehouse_id: str
     kind: str
     quantity: int
     order_id: UUID | None = None
     reservation_id: UUID | None = None
     reason: str | None = None
+    reference: str | None = None
 
 
-def _deltas(movements: list[Movement]) -> dict[UUID, list[int]]:
-    """product_id -> summed (on_hand, reserved, received_total, committed_total) change, product_id order."""
-    total: dict[UUID, list[int]] = {}
+def _deltas(movements: list[Movement], key: Any) -> dict[Any, list[int]]:
+    """key(m) -> summed (on_hand, reserved, received_total, committed_total) change, in key order."""
+    total: dict[Any, list[int]] = {}
     for m in movements:
-        row = total.setdefault(m.product_id, [0, 0, 0, 0])
+        row = total.setdefault(key(m), [0, 0, 0, 0])
         for i, d in enumerate(DELTAS[m.kind]):
             row[i] += m.quantity * d
     return dict(sorted(total.items()))
 
 
 async def move_stock(conn: asyncpg.Connection, movements: list[Movement]) -> list[Snapshot]:
-    """Write the movements to the ledger and apply them to their locked products, in one statement: each
-    product is updated once with its summed change (and one version step), whatever the number of rows."""
-    deltas = _deltas(movements)
+    """Write the movements to the ledger and apply them to their locked products and warehouse rows, in
+    one statement: each product and each warehouse row is updated once with its summed change (and the
+    product one version step), whatever the number of rows. The warehouse rows must exist."""
+    places = _deltas(movements, lambda m: (m.product_id, m.warehouse_id))
+    products = _deltas(movements, lambda m: m.product_id)
     rows = await conn.fetch(
-        "WITH ledger AS (INSERT INTO movements (product_id, kind, quantity, order_id, reservation_id, reason)"
-        "  SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[]))"
-        " UPDATE products p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,"
-        " received_total = p.received_total + d.received, committed_total = p.committed_total + d.committed,"
-        " version = p.version + 1, updated_at = now()"
-        " FROM unnest($7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])"
+        "WITH ledger AS (INSERT INTO movements"
+        "  (product_id, warehouse_id, kind, quantity, order_id, reservation_id, reason, reference)"
+        "  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::uuid[], $6::uuid[],"
+        "  $7::text[], $8::text[])),"
+        " ws AS (UPDATE stock s SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved,"
+        "  received_total = s.received_total + d.received, committed_total = s.committed_total + d.committed,"
+        "  updated_at = now()"
+        "  FROM unnest($9::uuid[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])"
+        "  AS d(product_id, warehouse_id, on_hand, reserved, received, committed)"
+        "  WHERE s.product_id = d.product_id AND s.warehouse_id = d.warehouse_id"
+        "  RETURNING s.product_id, s.warehouse_id, s.on_hand, s.reserved),"
+        " p AS (UPDATE products p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,"
+        "  received_total = p.received_total + d.received, committed_total = p.committed_total + d.committed,"
+        "  version = p.version + 1, updated_at = now()"
+        "  FROM unnest($15::uuid[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[])"
         "  AS d(product_id, on_hand, reserved, received, committed)"
-        " WHERE p.product_id = d.product_id"
-        " RETURNING p.product_id, p.on_hand, p.reserved, p.version",
-        [m.product_id for m in movements],
-        [m.kind for m in movements],
-        [m.quantity for m in movements],
-        [m.order_id for m in movements],
-        [m.reservation_id for m in movements],
-        [m.reason for m in movements],
-        list(deltas),
-        *([d[i] for d in deltas.values()] for i in range(4)),
+        "  WHERE p.product_id = d.product_id RETURNING p.product_id, p.on_hand, p.reserved, p.version),"
+        # each product's warehouses after the change: the rows updated here, and the others as they are
+        " after_change AS (SELECT * FROM ws UNION ALL"
+        "  SELECT s.product_id, s.warehouse_id, s.on_hand, s.reserved FROM stock s"
+        "  WHERE s.product_id = ANY($15::uuid[]) AND (s.product_id, s.warehouse_id) NOT IN"
+        "  (SELECT product_id, warehouse_id FROM ws))"
+        f" SELECT p.product_id, p.on_hand, p.reserved, p.version, {WAREHOUSE_ARRAYS}"
+        " FROM p JOIN after_change s USING (product_id) GROUP BY p.product_id, p.on_hand, p.reserved, p.version",
+        *(
+            [getattr(m, f) for m in movements]
+            for f in (
+                "product_id",
+                "warehouse_id",
+                "kind",
+                "quantity",
+                "order_id",
+                "reservation_id",
+                "reason",
+                "reference",
+            )
+        ),
+        [p for p, _ in places],
+        [w for _, w in places],
+        *([d[i] for d in places.values()] for i in range(4)),
+        list(products),
+        *([d[i] for d in products.values()] for i in range(4)),
     )
-    return [Snapshot(r["product_id"], r["on_hand"], r["reserved"], r["version"]) for r in rows]
+    return [snapshot(r) for r in rows]
 
 
 async def create_products_if_missing(
     conn: asyncpg.Connection, products: Mapping[UUID, tuple[str, int]], reason: str
 ) -> int:
-    """Insert products that do not exist yet with their initial stock, received through the ledger."""
+    """Insert products that do not exist yet with their initial stock in the default warehouse, received
+    through the ledger."""
     return await conn.fetchval(
         "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total)"
         " SELECT d.product_id, d.name, d.q, d.q FROM unnest($1::uuid[], $2::text[], $3::bigint[])"
         " AS d(product_id, name, q) ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand),"
-        " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
-        " SELECT product_id, 'receive', on_hand, $4 FROM new)"
+        " placed AS (INSERT INTO stock (product_id, warehouse_id, on_hand, received_total)"
+        " SELECT product_id, $5, on_hand, on_hand FROM new),"
+        " moved AS (INSERT INTO movements (product_id, warehouse_id, kind, quantity, reason)"
+        " SELECT product_id, $5, 'receive', on_hand, $4 FROM new)"
         " SELECT count(*) FROM new",
         list(products),
         [n for n, _ in products.values()],
         [q for _, q in products.values()],
         reason,
+        DEFAULT_WAREHOUSE,
     )
 
 
 async def insert_product(
-    conn: asyncpg.Connection, product_id: UUID, name: str, quantity: int
+    conn: asyncpg.Connection, product_id: UUID, name: str, warehouse_id: str, quantity: int
 ) -> Snapshot | None:
-    """Create a product with its initial stock received through the ledger; None if it exists."""
+    """Create a product with its initial stock in `warehouse_id`, received through the ledger; None if
+    the product exists."""
     row = await conn.fetchrow(
         "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total) VALUES ($1, $2, $3, $3)"
         " ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand, reserved, version),"
-        " moved AS (INSERT INTO movements (product_id, kind, quantity, reason)"
-        " SELECT product_id, 'receive', on_hand, 'created' FROM new WHERE on_hand > 0)"
-        " SELECT * FROM new",
+        " placed AS (INSERT INTO stock (product_id, warehouse_id, on_hand, received_total)"
+        " SELECT product_id, $4, on_hand, on_hand FROM new),"
+        " moved AS (INSERT INTO movements (product_id, warehouse_id, kind, quantity, reason)"
+        " SELECT product_id, $4, 'receive', on_hand, 'created' FROM new WHERE on_hand > 0)"
+        " SELECT product_id, on_hand, reserved, version, array[$4] AS w_ids, array[on_hand] AS w_on_hand,"
+        " array[reserved] AS w_reserved FROM new",
         product_id,
         name,
         quantity,
+        warehouse_id,
     )
-    return (
-        None if row is None else Snapshot(row["product_id"], row["on_hand"], row["reserved"], row["version"])
+    return None if row is None else snapshot(row)
+
+
+async def add_places(conn: asyncpg.Connection, places: list[tuple[UUID, str]]) -> int:
+    """Stock rows (zero units) for (product, warehouse) pairs that have none, so movements can go there;
+    the products must be locked. Their products move a version on (the cache shows the new warehouse).
+    Returns how many were added."""
+    return await conn.fetchval(
+        "WITH added AS (INSERT INTO stock (product_id, warehouse_id, on_hand)"
+        "  SELECT product_id, warehouse_id, 0 FROM unnest($1::uuid[], $2::text[]) AS d(product_id, warehouse_id)"
+        "  ORDER BY product_id, warehouse_id ON CONFLICT DO NOTHING RETURNING product_id),"
+        " bumped AS (UPDATE products SET version = version + 1, updated_at = now()"
+        "  WHERE product_id IN (SELECT product_id FROM added))"
+        " SELECT count(*) FROM added",
+        [p for p, _ in places],
+        [w for _, w in places],
     )
 
 
