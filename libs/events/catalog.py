@@ -19,7 +19,7 @@ from events.types import CENT, Money
 
 SchemaVersion = Literal[1, 2]
 SCHEMA_VERSIONS: tuple[int, ...] = get_args(SchemaVersion)
-LATEST_VERSION = 2  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
+LATEST_VERSION: SchemaVersion = 2  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
 
 
 class Strict(BaseModel):

@@ -35,7 +35,7 @@ from uuid import UUID
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 
-from events import Event, InvalidEvent, decode
+from events import LATEST_VERSION, Event, InvalidEvent, decode
 from messaging import inbox
 from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
@@ -107,9 +107,11 @@ class Consumer:
         workers: int = 2,
         batch_size: int = 50,
         requeue_delay_s: float = REQUEUE_DELAY_S,
+        schema_version: int = LATEST_VERSION,
     ) -> None:
         """`handle` applies a batch of events (what the services give), or is one handler per event type,
-        which must be exactly the service's subscriptions, applied one by one."""
+        which must be exactly the service's subscriptions, applied one by one. The events it reads may be
+        of any schema version; those it emits are written in `schema_version` (EVENT_SCHEMA_VERSION)."""
         self._connection, self._pool, self._publisher = connection, pool, publisher
         self._service = service
         if isinstance(handle, Mapping):
@@ -121,6 +123,7 @@ class Consumer:
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
         self._queue_type, self._on_commit = queue_type, on_commit
         self._requeue_delay_s = requeue_delay_s
+        self._schema_version = schema_version
         self._consumers: list[tuple[AbstractQueue, str]] = []
         # each worker holds at most one pooled connection, so deliveries never starve the HTTP requests
         # and the outbox relay that share the pool
@@ -264,7 +267,9 @@ class Consumer:
         keys = [
             inbox.Key(d.event.event_id, d.binding.queue, d.event.event_type, d.event.order_id) for d in unique
         ]
-        async with UnitOfWork(self._pool, self._on_commit, begin_with=inbox.claim(keys)) as uow:
+        async with UnitOfWork(
+            self._pool, self._on_commit, begin_with=inbox.claim(keys), schema_version=self._schema_version
+        ) as uow:
             claimed = await inbox.claimed(uow, keys)
             fresh = [d for d in unique if d.event.event_id in claimed]
             for d in fresh:

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import asyncpg
 
-from events import Event, encode, exchange_name
+from events import LATEST_VERSION, Event, encode, exchange_name
 from messaging import literals, refused
 from messaging.errors import Refused
 from messaging.publisher import Publisher
@@ -52,12 +52,13 @@ OnCommit = Callable[[list[Row]], None]  # what a unit of work calls with the row
 
 
 class Outgoing:
-    """Events about to be written to the outbox, encoded once: as the parameters of `outbox_insert`, or
-    as one statement of literals that can share a round trip with the COMMIT; then as the rows."""
+    """Events about to be written to the outbox, encoded once in schema `version` (the producer's
+    EVENT_SCHEMA_VERSION): as the parameters of `outbox_insert`, or as one statement of literals that can
+    share a round trip with the COMMIT; then as the rows."""
 
-    def __init__(self, events: list[Event]) -> None:
+    def __init__(self, events: list[Event], version: int = LATEST_VERSION) -> None:
         self.events = events
-        self._bodies = [encode(e) for e in events]
+        self._bodies = [encode(e, version) for e in events]
 
     def params(self) -> list[list]:
         return [

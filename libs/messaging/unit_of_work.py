@@ -8,7 +8,7 @@ from typing import Self
 
 import asyncpg
 
-from events import Event
+from events import LATEST_VERSION, Event
 from messaging.outbox import OnCommit, Outgoing
 
 log = logging.getLogger(__name__)
@@ -23,12 +23,18 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, pool: asyncpg.Pool, on_commit: OnCommit | None = None, begin_with: str | None = None
+        self,
+        pool: asyncpg.Pool,
+        on_commit: OnCommit | None = None,
+        begin_with: str | None = None,
+        schema_version: int = LATEST_VERSION,
     ) -> None:
         """`begin_with`: a statement with its values written out (no parameters), sent in the BEGIN's round
-        trip; its status ("INSERT 0 1") is then `began`."""
+        trip; its status ("INSERT 0 1") is then `began`. `schema_version`: the version the outbox events
+        are written in (the producer's EVENT_SCHEMA_VERSION)."""
         self._pool = pool
         self._on_commit = on_commit
+        self._schema_version = schema_version
         self._begin = f"BEGIN; {begin_with}" if begin_with else "BEGIN"
         self.began = ""
         self.outbox: list[Event] = []
@@ -45,7 +51,7 @@ class UnitOfWork:
         return self
 
     async def commit(self) -> None:
-        outgoing = Outgoing(self.outbox)
+        outgoing = Outgoing(self.outbox, self._schema_version)
         # the outbox rows and the COMMIT in one simple query, one round trip: if the insert fails, the
         # COMMIT is not run and the transaction rolls back on the way out
         status = await self.conn.execute(f"{outgoing.insert_literal()}; COMMIT" if self.outbox else "COMMIT")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.catalog import LATEST_VERSION, SchemaVersion
 from events.names import DATABASES
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -26,6 +27,14 @@ def parse_duration(value: object) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _version_number(value: object) -> object:
+    """`EVENT_SCHEMA_VERSION=1` arrives as the string "1": an integer literal does not match it as is."""
+    return int(value) if isinstance(value, str) and value.strip().isdecimal() else value
+
+
+EventSchemaVersion = Annotated[SchemaVersion, BeforeValidator(_version_number)]
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"  # the server `make up` runs on this machine
 
 
@@ -69,6 +78,13 @@ class ServiceSettings(BaseSettings):
         "classic", description="RabbitMQ queue type (`quorum` on a cluster)"
     )
     # publishing and the outbox relay
+    event_schema_version: EventSchemaVersion = Field(
+        LATEST_VERSION,
+        description=(
+            "schema version of the events this service writes (it reads both): `1` while a consumer still"
+            " runs a release that reads only version 1, `2` once every one is upgraded (docs/design.md)"
+        ),
+    )
     publish_timeout_s: float = Field(
         5.0, description="deadline of one publish, the broker's confirm included"
     )

@@ -37,6 +37,9 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 BROKER = web.AppKey("broker", AbstractRobustConnection)
 PUBLISHER = web.AppKey("publisher", Publisher)
 RELAY = web.AppKey("relay", OutboxRelay)
+# the schema version this service writes its events in (EVENT_SCHEMA_VERSION), for what writes them
+# outside the consumer: HTTP handlers, background tasks
+SCHEMA_VERSION = web.AppKey("schema_version", int)
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -114,6 +117,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
         on_commit=app[RELAY].committed,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,
+        schema_version=s.event_schema_version,
     )
     await consumer.start()
     log.info("consuming", extra={"service": spec.name})
@@ -124,6 +128,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 def create_app(spec: ServiceSpec[S], settings: S | None = None) -> web.Application:
     app = base_app()
     s = settings or spec.settings_cls()
+    app[SCHEMA_VERSION] = s.event_schema_version
     for ctx in (_database, _broker, _relay):
         app.cleanup_ctx.append(lambda a, ctx=ctx: ctx(a, spec, s))
     if spec.setup:

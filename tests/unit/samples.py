@@ -2,9 +2,11 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 from events import (
+    Allocation,
     Event,
     InventoryCommitted,
     InventoryFailed,
@@ -16,9 +18,12 @@ from events import (
     PaymentApproved,
     PaymentFailed,
     PaymentReversed,
+    Shipment,
     ShippingFailed,
     ShippingScheduled,
     Shortage,
+    decode,
+    encode,
 )
 from events.catalog import (
     InventoryCommittedPayload,
@@ -101,3 +106,43 @@ def every_event(order_id: UUID | None = None) -> list[Event]:
 
 def event_of(event_type: str, order_id: UUID | None = None) -> Event:
     return next(e for e in every_event(order_id) if e.event_type == event_type)
+
+
+E = TypeVar("E", bound=Event)
+
+
+def as_version(event: E, version: int) -> E:
+    """The event as a consumer receives it from a producer that writes schema `version`."""
+    return cast(E, decode(encode(event, version), event.event_type))
+
+
+def _v2_fields(event: Event) -> dict[str, Any]:
+    """What version 2 adds to this event's payload, filled in (nothing for the types it left alone)."""
+    p = event.payload
+    if isinstance(event, OrderCreated | PaymentApproved):
+        return {"hold_id": uuid4()}
+    if isinstance(p, InventoryReservedPayload):
+        return {
+            "allocations": [
+                Allocation(product_id=line.product_id, warehouse_id="main", quantity=line.quantity)
+                for line in p.items
+            ]
+        }
+    if isinstance(p, InventoryFailedPayload):
+        return {"reason": "hold_mismatch"}
+    if isinstance(p, ShippingScheduledPayload):
+        shipment = Shipment(
+            shipment_id=p.shipment_id,
+            warehouse_id="main",
+            tracking_code=p.tracking_code,
+            freight_cost=p.freight_cost,
+            estimated_delivery=p.estimated_delivery,
+        )
+        return {"shipments": [shipment]}
+    return {}
+
+
+def with_v2_fields(event: E) -> E:
+    """The same event carrying what only version 2 can say (hold, allocations, shipments, hold_mismatch)."""
+    payload = event.payload.model_validate({**event.payload.model_dump(), **_v2_fields(event)})
+    return event.model_copy(update={"payload": payload})

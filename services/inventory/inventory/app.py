@@ -53,6 +53,7 @@ async def sweeper(app: web.Application, s: InventorySettings) -> AsyncIterator[N
         s.reservation_scan_interval.total_seconds(),
         s.sweep_batch_size,
         app[RELAY].committed,
+        s.event_schema_version,
     )
     async with background(task, "reservation-sweeper"):
         yield

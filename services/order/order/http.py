@@ -13,7 +13,7 @@ from order import domain, repository
 from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
-from servicekit.service import POOL, RELAY
+from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
 MAX_PAGE = 100
 MAX_KEY = 255
@@ -52,6 +52,7 @@ async def create_order(request: web.Request) -> web.Response:
             event,
             key,
             digest,
+            request.app[SCHEMA_VERSION],
         )
         # rows is None only when the key was taken already
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None

@@ -22,12 +22,13 @@ async def place_order(
     created: Event,
     key: str | None,
     request_hash: str | None,
+    schema_version: int,
 ) -> list[Row] | None:
     """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
     only if it was free insert the order, its lines, its first history entry and its order.created
-    outbox row, returned for the relay. None: the key was taken already (by a committed request; a
-    concurrent claimer of the same key is waited for) and nothing was written."""
-    outgoing = Outgoing([created])
+    outbox row (written in `schema_version`), returned for the relay. None: the key was taken already
+    (by a committed request; a concurrent claimer of the same key is waited for) and nothing was written."""
+    outgoing = Outgoing([created], schema_version)
     placed = await conn.fetchval(
         "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
         "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"

@@ -7,11 +7,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from events import CONSUMERS, SCHEMA_VERSIONS
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from order import domain, handlers, repository
 from tests.unit.fakes import FakeUnitOfWork
-from tests.unit.samples import event_of
+from tests.unit.samples import as_version, event_of
 
 
 @dataclass
@@ -152,3 +153,34 @@ async def test_a_batch_with_an_unknown_order_fails_blaming_that_event(orders):
         await handlers.record_events([event_of("payment.approved", known), stray], FakeUnitOfWork())
     assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
     assert orders.history == []
+
+
+PATHS = {  # one order per ending; together they carry every event type order consumes
+    domain.CONFIRMED: HAPPY,
+    domain.PAYMENT_FAILED: ("payment.failed",),
+    domain.CANCELLED: ("payment.approved", "inventory.failed", "payment.reversed"),
+    domain.SHIPPING_FAILED: (
+        "payment.approved",
+        "inventory.reserved",
+        "shipping.failed",
+        "inventory.released",
+    ),
+}
+
+
+async def test_both_schema_versions_of_each_event_it_consumes_end_the_same(orders, monkeypatch):
+    """A rolling deploy: the other services write version 1 or 2; order records the same with either."""
+    ids = {ending: uuid4() for ending in PATHS}
+    batch = [event_of(t, ids[ending]) for ending, types in PATHS.items() for t in types]
+    assert {e.event_type for e in batch} == set(CONSUMERS["order"])
+
+    seen = {}
+    for version in SCHEMA_VERSIONS:
+        repo = FakeOrders(status=dict.fromkeys(ids.values(), domain.PENDING))
+        monkeypatch.setattr(handlers, "repository", repo)
+        await handlers.record_events([as_version(e, version) for e in batch], FakeUnitOfWork())
+        assert repo.status == {oid: ending for ending, oid in ids.items()}
+        assert repo.tracking == {ids[domain.CONFIRMED]: "TRK-AB12CD34"}
+        assert len(repo.history) == len(batch) + 1  # payment.reversed records two statuses
+        seen[version] = (repo.status, repo.tracking, repo.history)
+    assert seen[1] == seen[2]

@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from events import (
+    CONSUMERS,
+    SCHEMA_VERSIONS,
     InventoryFailed,
     InventoryReleased,
     OrderCreated,
@@ -22,7 +24,7 @@ from payment import handlers
 from payment.domain import Payment
 from payment.settings import PaymentSettings
 from tests.unit.fakes import FakeUnitOfWork
-from tests.unit.samples import event_of, order_created
+from tests.unit.samples import as_version, event_of, order_created, with_v2_fields
 
 SETTINGS = PaymentSettings(payment_approval_limit=Decimal("10000.00"))
 
@@ -324,3 +326,43 @@ async def test_reversing_an_approved_payment_with_no_charge_is_a_permanent_error
     assert failed.value.event is event and isinstance(failed.value.error, PermanentError)
     assert "no charge to refund" in str(failed.value.error)
     assert gateway.refunds == {} and payments.rows[created.order_id].status == "APPROVED"
+
+
+async def test_both_schema_versions_of_each_event_it_consumes_end_the_same(payments, monkeypatch):
+    """A rolling deploy: producers write version 1 or 2; payment does the same with either."""
+    paid = [order_created("15.00") for _ in range(2)]  # reversed by inventory.failed, inventory.released
+    fresh = order_created("10.00")
+    batch = [
+        fresh,
+        event_of("inventory.failed", paid[0].order_id),
+        event_of("inventory.released", paid[1].order_id),
+    ]
+    assert {e.event_type for e in batch} == set(CONSUMERS["payment"])
+
+    seen = {}
+    for version in SCHEMA_VERSIONS:
+        gateway, repo = FakeGateway(), FakePayments()
+        monkeypatch.setattr(handlers, "repository", repo)
+        await apply([as_version(e, version) for e in paid], gateway)
+        uow = await apply([as_version(e, version) for e in batch], gateway)
+        assert {oid: p.status for oid, p in repo.rows.items()} == {
+            fresh.order_id: "APPROVED",
+            paid[0].order_id: "REVERSED",
+            paid[1].order_id: "REVERSED",
+        }
+        seen[version] = observed(repo, gateway, uow.outbox)
+    assert seen[1] == seen[2]
+
+
+async def test_a_version_2_hold_mismatch_reverses_the_payment_like_its_version_1_out_of_stock(payments):
+    gateway = FakeGateway()
+    created = order_created("99.80")
+    await charge(created, gateway)
+    mismatch = with_v2_fields(event_of("inventory.failed", created.order_id))
+    uow = await charge(mismatch, gateway)
+    [reversed_] = uow.outbox
+    assert (
+        isinstance(reversed_, PaymentReversed)
+        and reversed_.payload.reason == "inventory.failed: hold_mismatch"
+    )
+    assert gateway.refunds == {created.order_id: Decimal("99.80")}

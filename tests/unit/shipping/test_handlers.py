@@ -8,13 +8,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from events import ShippingFailed, ShippingScheduled
+from events import CONSUMERS, SCHEMA_VERSIONS, ShippingFailed, ShippingScheduled
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from shipping import domain, handlers, repository
 from shipping.settings import ShippingSettings
 from tests.unit.fakes import FakeUnitOfWork
-from tests.unit.samples import event_of
+from tests.unit.samples import as_version, event_of
 
 SETTINGS = ShippingSettings(shipping_max_units=50)
 STATUS = {domain.Scheduled: "SCHEDULED", domain.Refused: "FAILED", domain.Tombstone: "CANCELLED"}
@@ -221,3 +221,26 @@ async def test_an_event_shipping_does_not_consume_is_a_permanent_error_not_a_rel
     assert failed.value.event is stray and isinstance(failed.value.error, PermanentError)
     assert str(failed.value.error) == "shipping does not consume shipping.failed"
     assert shipments.rows[scheduled.order_id]["status"] == "SCHEDULED"
+
+
+async def test_both_schema_versions_of_each_event_it_consumes_end_the_same(shipments, monkeypatch):
+    """A rolling deploy: inventory writes version 1 or 2; shipping does the same with either."""
+    earlier = reserved(3)  # scheduled in an earlier batch, then released
+    a, b, c = reserved(2), reserved(51), reserved(4)
+    batch = [a, b, released(earlier.order_id), released(c.order_id), c]
+    assert {e.event_type for e in batch} == set(CONSUMERS["shipping"])
+
+    seen = {}
+    for version in SCHEMA_VERSIONS:
+        repo = FakeShipments()
+        monkeypatch.setattr(handlers, "repository", repo)
+        await apply([as_version(earlier, version)])
+        uow = await apply([as_version(e, version) for e in batch])
+        assert {oid: r["status"] for oid, r in repo.rows.items()} == {
+            a.order_id: "SCHEDULED",
+            b.order_id: "FAILED",
+            c.order_id: "CANCELLED",
+            earlier.order_id: "CANCELLED",
+        }
+        seen[version] = observed(repo, uow.outbox)
+    assert seen[1] == seen[2]

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
+from events import LATEST_VERSION
 from inventory import metrics
 from inventory.availability.projection import Projection
 from inventory.reservations import repository as reservation_repository
@@ -30,9 +31,11 @@ async def sweep_once(
     batch_size: int,
     on_commit: OnCommit | None = None,
     candidates: list[UUID] | None = None,
+    schema_version: int = LATEST_VERSION,
 ) -> int:
-    """Expire up to `batch_size` due reservations (among `candidates`, if given) in one transaction."""
-    async with UnitOfWork(pool, on_commit) as uow:
+    """Expire up to `batch_size` due reservations (among `candidates`, if given) in one transaction; the
+    inventory.released events are written in `schema_version`."""
+    async with UnitOfWork(pool, on_commit, schema_version=schema_version) as uow:
         due = await reservation_repository.claim_due(uow.conn, batch_size, candidates)
         if due:
             await fault_point("inventory.expire_claimed")  # tests: hold the claim while a commit arrives
@@ -52,7 +55,12 @@ async def sweep_once(
 
 
 async def sweep(
-    pool: asyncpg.Pool, projection: Projection, batch_size: int, scan: bool, on_commit: OnCommit | None = None
+    pool: asyncpg.Pool,
+    projection: Projection,
+    batch_size: int,
+    scan: bool,
+    on_commit: OnCommit | None = None,
+    schema_version: int = LATEST_VERSION,
 ) -> int:
     """One round: the due reservations named by the index, or (scan) all due ones in PostgreSQL."""
     expired = 0
@@ -64,7 +72,7 @@ async def sweep(
         metrics.SWEEPS.labels("postgres" if scan else "redis").inc()
         if candidates == []:
             return expired
-        n = await sweep_once(pool, projection, batch_size, on_commit, candidates)
+        n = await sweep_once(pool, projection, batch_size, on_commit, candidates, schema_version)
         expired += n
         if n < batch_size:  # a full batch means there may be more due right now
             return expired
@@ -77,12 +85,13 @@ async def run_sweeper(
     scan_interval_s: float,
     batch_size: int,
     on_commit: OnCommit | None = None,
+    schema_version: int = LATEST_VERSION,
 ) -> None:
     last_scan = float("-inf")
     while True:
         scan = time.monotonic() - last_scan >= scan_interval_s
         try:
-            await sweep(pool, projection, batch_size, scan, on_commit)
+            await sweep(pool, projection, batch_size, scan, on_commit, schema_version)
             if scan:
                 last_scan = time.monotonic()
         except Exception as exc:  # database away: the next round tries again
