@@ -250,3 +250,25 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
 
     await eventually(healed, 30, 0.1, "reads served from a repaired cache")
     await assert_clean(stack)  # includes Redis equal to PostgreSQL for every product
+
+
+async def test_a_write_retried_with_its_idempotency_key_is_answered_again_and_applied_once(inv: Inventory):
+    p, key = uuid4(), {"Idempotency-Key": f"delivery-{uuid4()}"}
+    await inv.put(p, "Saucer", 2)
+    receive = {"quantity": 8, "reason": "PO-77"}
+    first = await inv.call("POST", f"/inventory/{p}/stock", json=receive, headers=key)
+    again = await inv.call("POST", f"/inventory/{p}/stock", json=receive, headers=key)
+    assert first[:2] == again[:2] == (200, view(p, 10))
+    assert "Idempotent-Replayed" not in first[2].headers and again[2].headers["Idempotent-Replayed"] == "true"
+    status, body, _ = await inv.call("POST", f"/inventory/{p}/stock", json={"quantity": 9}, headers=key)
+    assert status == 409 and body["error"]["code"] == "idempotency_key_reused"
+    status, body, _ = await inv.call(
+        "PUT", f"/inventory/{p}", json={"name": "Saucer", "quantity": 1}, headers=key
+    )
+    assert (status, body) == (200, view(p, 1))  # the same key on another endpoint is another claim
+    status, page, _ = await inv.call("GET", f"/inventory/{p}/movements")
+    assert [(m["kind"], m["quantity"]) for m in page["movements"]] == [
+        ("adjust", -9),
+        ("receive", 8),
+        ("receive", 2),
+    ]

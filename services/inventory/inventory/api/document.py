@@ -4,6 +4,7 @@ from typing import Any
 
 from inventory.api.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
 from runtime import openapi, params
+from servicekit import idempotency
 
 PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}
 
@@ -14,7 +15,7 @@ def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
         "/inventory/{product_id}": {
             "put": {
                 "summary": "Create a product with its stock, or set an existing product's stock",
-                "parameters": [PRODUCT_ID],
+                "parameters": [PRODUCT_ID, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(SetStock)},
                 "responses": {
                     "200": ok,
@@ -31,7 +32,7 @@ def document(max_bulk: int, max_page: int, max_cursor: int) -> dict[str, Any]:
         "/inventory/{product_id}/stock": {
             "post": {
                 "summary": "Receive stock (kind=receive, quantity > 0) or adjust it (kind=adjust, signed, not 0, with a reason)",
-                "parameters": [PRODUCT_ID],
+                "parameters": [PRODUCT_ID, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(ChangeStock)},
                 "responses": {"200": ok, **openapi.errors(400, 404, 409, 413, 415, 422, 503)},
             },
