@@ -1,15 +1,11 @@
 """Idempotency-Key for any HTTP write: the key is claimed in the write's own transaction and its answer
 stored before the COMMIT, so a retry gets the first answer and the write happens once.
 
-A route opens `idempotency.unit_of_work(request, pool)` where it opened `UnitOfWork(pool)`; `middleware`
-(installed by servicekit.service.create_app) finishes it. With a key, `commit()` waits for the answer:
-the middleware stores it (status, headers, JSON body) in `idempotent_writes` and commits, then the
-after-commit effects run and the answer leaves. A claim is (scope, operation, key), the operation being
-the method and the path as requested (`POST /inventory/<id>/stock`): one key on two endpoints or two
-products is two claims. The same claim again gets the stored answer (header `Idempotent-Replayed: true`)
-if its query and body hash the same, else 409 `idempotency_key_reused`; a claim still in flight is waited
-for by the primary key (up to `lock_timeout`, then 503). A write that is not committed (refused with a
-4xx, or failed) rolls its claim back with it: the key stays free, so the client may fix and retry.
+A route opens `unit_of_work(request, pool)` where it opened `UnitOfWork(pool)`; with a key, its
+`commit()` waits for the route's answer, which `middleware` (installed by create_app) stores with the
+COMMIT. A claim is (scope, operation, key), the operation the method and the path as requested: one key
+on two endpoints or two products is two claims. An uncommitted write (refused, failed) rolls its claim
+back with it, leaving the key free. The rules in full: docs/design.md, "Inventory service".
 """
 
 import hashlib
