@@ -30,6 +30,7 @@ from runtime.http_server import serve
 from runtime.logs import configure_logging
 from runtime.settings import ServiceSettings
 from runtime.tasks import background
+from servicekit import idempotency
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 
 def create_app(spec: ServiceSpec[S], settings: S | None = None) -> web.Application:
     app = base_app()
+    app.middlewares.append(idempotency.middleware)  # inside the error middleware: its errors are shaped
     s = settings or spec.settings_cls()
     app[SCHEMA_VERSION] = s.event_schema_version
     for ctx in (_database, _broker, _relay):

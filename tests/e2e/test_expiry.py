@@ -14,6 +14,7 @@ from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.ledgers import Money, money_of, shipment_status
+from tests.support.stock import stock_view
 
 pytestmark = pytest.mark.e2e
 REVERSED_ONCE = Money("REVERSED", charges=1, refunds=1)
@@ -72,12 +73,7 @@ async def test_an_unconfirmed_reservation_expires_and_a_late_shipping_event_chan
     assert await shipment_status(stack, order_id) == "CANCELLED"
     assert (await api.order(order_id))["status"] == "CANCELLED"
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
-    assert await stock(api, product) == {
-        "product_id": str(product),
-        "on_hand": 10,
-        "reserved": 0,
-        "available": 10,
-    }
+    assert await stock(api, product) == stock_view(product, 10)
     assert await settlements(stack, order_id) == ["reserve", "expire"]
 
 
@@ -192,11 +188,6 @@ async def test_expiry_and_a_late_confirmation_racing_end_with_exactly_one_outcom
             assert await settlements(stack, order_id) == ["reserve", "expire"], where
             assert await shipment_status(stack, order_id) == "CANCELLED", where
             assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE, where
-        assert await stock(api, product) == {
-            "product_id": str(product),
-            "on_hand": 100 - committed,
-            "reserved": 0,
-            "available": 100 - committed,
-        }, where
+        assert await stock(api, product) == stock_view(product, 100 - committed), where
     barriers.release()
     await assert_clean(stack)

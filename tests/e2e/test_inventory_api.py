@@ -2,7 +2,7 @@
 (one product or many), read the movements ledger, and get clear 4xx answers for bad input."""
 
 import time
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
@@ -10,6 +10,7 @@ from stack.redis_server import PrivateRedis
 from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api, Inventory
+from tests.support.stock import stock_view
 
 pytestmark = pytest.mark.e2e
 
@@ -19,10 +20,7 @@ def inv(stack, http) -> Inventory:
     return Inventory(http, stack.url("inventory"))
 
 
-def view(product_id: UUID, on_hand: int, reserved: int = 0) -> dict:
-    """A product stocked in the default warehouse only."""
-    figures = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
-    return {"product_id": str(product_id), **figures, "warehouses": [{"warehouse_id": "main", **figures}]}
+view = stock_view
 
 
 async def test_put_creates_a_product_then_sets_its_stock_and_every_change_is_in_the_ledger(inv: Inventory):
@@ -226,3 +224,25 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
 
     await eventually(healed, 30, 0.1, "reads served from a repaired cache")
     await assert_clean(stack)  # includes Redis equal to PostgreSQL for every product
+
+
+async def test_a_write_retried_with_its_idempotency_key_is_answered_again_and_applied_once(inv: Inventory):
+    p, key = uuid4(), {"Idempotency-Key": f"delivery-{uuid4()}"}
+    await inv.put(p, "Saucer", 2)
+    receive = {"quantity": 8, "reason": "PO-77"}
+    first = await inv.call("POST", f"/inventory/{p}/stock", json=receive, headers=key)
+    again = await inv.call("POST", f"/inventory/{p}/stock", json=receive, headers=key)
+    assert first[:2] == again[:2] == (200, view(p, 10))
+    assert "Idempotent-Replayed" not in first[2].headers and again[2].headers["Idempotent-Replayed"] == "true"
+    status, body, _ = await inv.call("POST", f"/inventory/{p}/stock", json={"quantity": 9}, headers=key)
+    assert status == 409 and body["error"]["code"] == "idempotency_key_reused"
+    status, body, _ = await inv.call(
+        "PUT", f"/inventory/{p}", json={"name": "Saucer", "quantity": 1}, headers=key
+    )
+    assert (status, body) == (200, view(p, 1))  # the same key on another endpoint is another claim
+    status, page, _ = await inv.call("GET", f"/inventory/{p}/movements")
+    assert [(m["kind"], m["quantity"]) for m in page["movements"]] == [
+        ("adjust", -9),
+        ("receive", 8),
+        ("receive", 2),
+    ]

@@ -39,3 +39,9 @@ async def stock_of(stack: Stack, product_id: UUID) -> tuple[int, int]:
         await conn.close()
     assert row is not None, f"no product {product_id}"
     return row["on_hand"], row["reserved"]
+
+
+def stock_view(product_id: UUID, on_hand: int, reserved: int = 0) -> dict:
+    """GET /inventory/{id}'s answer for a product stocked in the default warehouse only."""
+    figures = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+    return {"product_id": str(product_id), **figures, "warehouses": [{"warehouse_id": "main", **figures}]}

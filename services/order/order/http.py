@@ -13,10 +13,10 @@ from order import domain, repository
 from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
+from servicekit.idempotency import HEADER, MAX_KEY, PARAMETER, in_flight, key_reused
 from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
 MAX_PAGE = 100
-MAX_KEY = 255
 
 
 def _accepted(order_id: UUID, status: str) -> web.Response:
@@ -26,7 +26,7 @@ def _accepted(order_id: UUID, status: str) -> web.Response:
 
 
 async def create_order(request: web.Request) -> web.Response:
-    key = params.header(request.headers, "Idempotency-Key", MAX_KEY)
+    key = params.header(request.headers, HEADER, MAX_KEY)
     body = await read_model(request, CreateOrder)
     order_id = uuid4()
     items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
@@ -58,13 +58,9 @@ async def create_order(request: web.Request) -> web.Response:
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
     if rows is None:
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
-            raise ApiError(
-                503, "unavailable", "a request with this Idempotency-Key was in flight, retry later"
-            )
+            raise in_flight()
         if claim["request_hash"] != digest:
-            raise ApiError(
-                409, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
-            )
+            raise key_reused()
         return _accepted(
             claim["order_id"], domain.PENDING
         )  # the answer it first got, whatever the order's status now
@@ -107,14 +103,7 @@ PATHS = {
     "/orders": {
         "post": {
             "summary": "Place an order",
-            "parameters": [
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": params.header_schema(MAX_KEY),
-                }
-            ],
+            "parameters": [PARAMETER],
             "requestBody": {"required": True, **openapi.json_content(CreateOrder)},
             "responses": {
                 "201": {"description": "accepted", **openapi.json_content(OrderAccepted)},

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from inventory.api.paths import PRODUCT_ID
 from inventory.api.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
 from runtime import openapi, params
+from servicekit import idempotency
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def document(
         "/inventory/{product_id}": {
             "put": {
                 "summary": "Create a product with its stock, or set an existing product's stock",
-                "parameters": [PRODUCT_ID],
+                "parameters": [PRODUCT_ID, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(SetStock)},
                 "responses": {
                     "200": ok,
@@ -45,7 +46,7 @@ def document(
         "/inventory/{product_id}/stock": {
             "post": {
                 "summary": "Receive stock (kind=receive, quantity > 0) or adjust it (kind=adjust, signed, not 0, with a reason)",
-                "parameters": [PRODUCT_ID],
+                "parameters": [PRODUCT_ID, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(ChangeStock)},
                 "responses": {"200": ok, **openapi.errors(400, 404, 409, 413, 415, 422, 503)},
             },

@@ -10,9 +10,10 @@ from inventory.api.schemas import ChangeStock, SetStock
 from inventory.availability import reads
 from inventory.availability.projection import PROJECTION
 from inventory.stock import admin, queries
-from messaging.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
+from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
+from servicekit import idempotency
 from servicekit.service import POOL
 
 MAX_BULK = 100
@@ -24,7 +25,7 @@ ROUTE_MODULES = (warehouses,)  # each has add_routes(app) and its SECTION of the
 async def put_product(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     body = await read_model(request, SetStock)
-    async with UnitOfWork(request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
         outcome = await admin.set_stock(uow, request.app[PROJECTION], product_id, body.name, body.quantity)
         if isinstance(outcome, admin.Done):
             await uow.commit()  # the cache is written after the commit, before we answer
@@ -34,7 +35,7 @@ async def put_product(request: web.Request) -> web.Response:
 async def post_stock(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     body = await read_model(request, ChangeStock)  # its validators hold the receive and adjust rules
-    async with UnitOfWork(request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
         outcome = await admin.change_stock(
             uow, request.app[PROJECTION], product_id, body.kind, body.quantity, body.reason, body.warehouse_id
         )

@@ -12,17 +12,19 @@ from inventory.api.outcomes import answer
 from inventory.api.schemas import PutWarehouse, SetWarehouseStock, StockView, WarehouseList, WarehouseView
 from inventory.availability.projection import PROJECTION
 from inventory.stock import admin, warehouses
-from messaging.unit_of_work import ACQUIRE_TIMEOUT_S, UnitOfWork
+from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from runtime import openapi
 from runtime.http import ApiError, json_response, read_model
+from servicekit import idempotency
 from servicekit.service import POOL
 
 
 async def put_warehouse(request: web.Request) -> web.Response:
     warehouse_id = paths.warehouse_id(request, writing=True)
     body = await read_model(request, PutWarehouse)
-    async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        warehouse, created = await warehouses.put(conn, warehouse_id, body.name, body.priority)
+    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+        warehouse, created = await warehouses.put(uow.conn, warehouse_id, body.name, body.priority)
+        await uow.commit()
     headers = {"Location": f"/warehouses/{warehouse_id}"} if created else None
     return json_response(asdict(warehouse), 201 if created else 200, headers)
 
@@ -46,7 +48,7 @@ async def put_stock_in_warehouse(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     warehouse_id = paths.warehouse_id(request, writing=True)
     body = await read_model(request, SetWarehouseStock)
-    async with UnitOfWork(request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
         outcome = await admin.set_in_warehouse(
             uow, request.app[PROJECTION], product_id, warehouse_id, body.quantity
         )
@@ -70,7 +72,7 @@ def document_paths() -> dict[str, Any]:
         "/warehouses/{warehouse_id}": {
             "put": {
                 "summary": "Create a warehouse, or set its name and priority",
-                "parameters": [paths.WAREHOUSE],
+                "parameters": [paths.WAREHOUSE, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(PutWarehouse)},
                 "responses": {
                     "200": one,
@@ -87,7 +89,7 @@ def document_paths() -> dict[str, Any]:
         "/inventory/{product_id}/warehouses/{warehouse_id}": {
             "put": {
                 "summary": "Set a product's stock in one warehouse (an adjustment in the ledger)",
-                "parameters": [paths.PRODUCT_ID, paths.WAREHOUSE],
+                "parameters": [paths.PRODUCT_ID, paths.WAREHOUSE, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(SetWarehouseStock)},
                 "responses": {
                     "200": {"description": "the product's stock", **openapi.json_content(StockView)},
