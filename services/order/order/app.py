@@ -12,7 +12,7 @@ SPEC = ServiceSpec(
     settings_cls=OrderSettings,
     migrations=Path(__file__).parent / "migrations",
     handler=lambda app, settings: record_events,
-    setup=lambda app, settings: add_routes(app),
+    setup=add_routes,
 )
 
 
