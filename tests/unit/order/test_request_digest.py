@@ -2,6 +2,7 @@
 retry across the upgrade is the same request), and a hold makes it another body."""
 
 import hashlib
+from decimal import Decimal
 from uuid import uuid4
 
 from order.http import _digest
@@ -10,7 +11,7 @@ from order.schemas import CreateOrder
 BODY = {
     "customer_id": str(uuid4()),
     "payment_method": "credit_card",
-    "items": [{"product_id": str(uuid4()), "quantity": 2, "unit_price": 49.9}],
+    "items": [{"product_id": str(uuid4()), "quantity": 2, "unit_price": Decimal("49.9")}],
 }
 
 
