@@ -95,7 +95,7 @@ def money(o: dict, pay: dict) -> dict[str, list]:
 
 
 def stock_outcomes(o: dict, inv: dict, ship: dict) -> dict[str, list]:
-    status, reservation, shipment = o["status"], inv["reservation"], ship["shipment"]
+    status, reservation, shipments = o["status"], inv["reservation"], ship["shipments"]
     return {
         "confirmed_without_commit": [
             str(k) for k, s in status.items() if s == CONFIRMED and reservation.get(k) != "COMMITTED"
@@ -106,7 +106,10 @@ def stock_outcomes(o: dict, inv: dict, ship: dict) -> dict[str, list]:
         "reservations_still_active": [
             str(k) for k, r in reservation.items() if r == "ACTIVE" and status.get(k) in TERMINAL
         ],
-        "shipped_without_commit": [
-            str(k) for k, s in shipment.items() if s == "SCHEDULED" and reservation.get(k) != "COMMITTED"
+        "shipped_without_commit": [  # any of the order's shipments
+            str(k) for k, s in shipments.items() if "SCHEDULED" in s and reservation.get(k) != "COMMITTED"
         ],
+        # an order's shipments are scheduled together and cancelled together: one left behind would
+        # leave while the rest of the order went back
+        "shipments_split": [str(k) for k, s in shipments.items() if len(s) > 1],
     }

@@ -87,8 +87,12 @@ async def inventory_facts(url: str) -> dict:
 
 
 async def shipping_facts(url: str) -> dict:
-    shipments = await _fetch(url, "SELECT order_id, status FROM shipments")
-    return {"shipment": {r["order_id"]: r["status"] for r in shipments}}
+    """Each order's shipment statuses (one row per warehouse's shipment, or one refusal or tombstone)."""
+    shipments = await _fetch(
+        url,
+        "SELECT order_id, array_agg(DISTINCT status ORDER BY status) AS statuses FROM shipments GROUP BY order_id",
+    )
+    return {"shipments": {r["order_id"]: set(r["statuses"]) for r in shipments}}
 
 
 async def outbox_unsent(url: str) -> int:

@@ -60,6 +60,7 @@ ORDER_LINES = [
     '{"product_id": "PRODUCT", "quantity": 1, "unit_price": "49.90"}',
     '{"product_id": "PRODUCT", "quantity": 1, "unit_price": true}',
 ]
+HOLDS = ['"HOLD"', "null", "5", "true", '["HOLD"]']  # hold_id of an order: a UUID or null
 QUERIES = {  # parameter: raw values; order cursors are checked apart (opaque: only a real one is valid)
     "limit": [
         "1",
@@ -148,6 +149,14 @@ async def test_bodies_are_judged_as_the_documents_judge_them(stack, http) -> Non
     for line in ORDER_LINES:
         items = line.replace("PRODUCT", str(product))
         body = f'{{"customer_id": "{uuid4()}", "payment_method": "pix", "items": [{items}]}}'
+        status, answer = await call(http, "POST", f"{order}/orders", body)
+        assert_agrees(create.is_valid(json.loads(body)), status, answer, body, (201,))
+    line = ORDER_LINES[0].replace("PRODUCT", str(product))
+    for hold in HOLDS:
+        hold = hold.replace("HOLD", str(uuid4()))
+        body = (
+            f'{{"customer_id": "{uuid4()}", "payment_method": "pix", "items": [{line}], "hold_id": {hold}}}'
+        )
         status, answer = await call(http, "POST", f"{order}/orders", body)
         assert_agrees(create.is_valid(json.loads(body)), status, answer, body, (201,))
     await assert_clean(stack)

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
+from events import decode
 from tests.support.checks import assert_clean
 from tests.support.client import order_body
 from tests.support.stock import new_product
@@ -93,6 +94,35 @@ async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, 
     order = await api.terminal(UUID(body["order_id"]))
     assert order["status"] == "CONFIRMED"
     assert order["total_amount"] == "99.80" and order["payment_method"] == "credit_card"
+    await assert_clean(stack)
+
+
+async def test_an_order_placed_with_a_hold_shows_it_and_payment_carries_it_on(stack, api):
+    product = await new_product(stack, 10)
+    hold = str(uuid4())
+    status, body, _ = await post(api, json.dumps({**valid(product), "hold_id": hold}))
+    assert status == 201
+    order_id = UUID(body["order_id"])
+    status, order = await get(api, f"/orders/{order_id}")
+    assert status == 200 and order["hold_id"] == hold and order["shipments"] == []
+    await api.terminal(order_id)  # however it ends: what inventory makes of the hold is not this test's
+
+    conn = await asyncpg.connect(stack.database_url("payment"), timeout=10)
+    try:
+        raw = await conn.fetchval(
+            "SELECT body FROM outbox WHERE order_id = $1 AND routing_key = 'payment.approved'", order_id
+        )
+    finally:
+        await conn.close()
+    approved = decode(raw, "payment.approved")
+    assert str(approved.payload.hold_id) == hold  # type: ignore[union-attr]
+    await assert_clean(stack)
+
+
+async def test_an_order_without_a_hold_has_none(stack, api):
+    status, body, _ = await post(api, json.dumps(valid(await new_product(stack, 10))))
+    order = await api.terminal(UUID(body["order_id"]))
+    assert status == 201 and order["hold_id"] is None
     await assert_clean(stack)
 
 

@@ -40,6 +40,9 @@ async def test_an_order_is_confirmed_with_a_tracking_code_and_its_whole_history(
 
     order = await eventually(tracked, 15, message="tracking code")
     assert TRACKING.match(order["tracking_code"])
+    [shipment] = order["shipments"]  # every unit from one warehouse: one shipment, its code the order's
+    assert shipment["tracking_code"] == order["tracking_code"] and shipment["freight_cost"] == "13.00"
+    assert isinstance(shipment["warehouse_id"], str)
     assert statuses(order) == ["PENDING", "PAYMENT_APPROVED", "INVENTORY_RESERVED", "CONFIRMED"]
     assert sorted(event_types(order)) == sorted(
         [

@@ -29,7 +29,8 @@ DUPLICATES: dict[str, tuple[str, ...]] = {
     ),
     "shipping": (
         OUTBOX_TWICE,
-        "SELECT count(*) FROM (SELECT 1 FROM shipments GROUP BY order_id HAVING count(*) > 1) d",
+        "SELECT count(*) FROM (SELECT 1 FROM shipments GROUP BY order_id, warehouse_id HAVING count(*) > 1) d",
+        "SELECT count(*) FROM (SELECT 1 FROM shipments GROUP BY order_id, shipment_no HAVING count(*) > 1) d",
     ),
 }
 # every table whose rows are effects: their counts must not move when events are delivered again

@@ -36,6 +36,10 @@ async def money_of(stack: Stack, order_ids: Iterable[UUID]) -> dict[UUID, Money]
 async def shipment_status(stack: Stack, order_id: UUID) -> str | None:
     conn = await asyncpg.connect(stack.database_url("shipping"), timeout=10)
     try:
-        return await conn.fetchval("SELECT status FROM shipments WHERE order_id = $1", order_id)
+        # an order's shipments share one status; shipments that disagree read as both, e.g. "CANCELLED,SCHEDULED"
+        return await conn.fetchval(
+            "SELECT string_agg(DISTINCT status, ',' ORDER BY status) FROM shipments WHERE order_id = $1",
+            order_id,
+        )
     finally:
         await conn.close()

@@ -1,7 +1,8 @@
-"""Order's event handler: every saga event is recorded in the history; some move the status.
+"""Order's event handler: every saga event is recorded in the history; some move the status, and
+shipping.scheduled brings the order's shipments.
 
 A batch of events costs two statements whatever its size: lock the orders (in order id order), then
-write the changed orders and the history rows together.
+write the changed orders, their shipments and the history rows together.
 """
 
 from uuid import UUID
@@ -17,6 +18,7 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
     status = await repository.lock_statuses(uow.conn, [e.order_id for e in events])
     changed: dict[UUID, tuple[str, str | None]] = {}  # order -> (status, tracking code or None)
     history: list[repository.HistoryRow] = []
+    shipments: list[repository.ShipmentRow] = []
     for event in events:  # in arrival order: one order's events apply as if one at a time
         current = status.get(event.order_id)
         if current is None:
@@ -26,6 +28,7 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
         tracking = None
         if isinstance(event, ShippingScheduled) and domain.keeps_tracking_code(new_status):
             tracking = event.payload.tracking_code
+            shipments.extend(_shipments(event))
         if outcome.statuses or tracking:
             kept = changed.get(event.order_id, (current, None))[1]
             changed[event.order_id] = (new_status, tracking or kept)
@@ -36,4 +39,22 @@ async def record_events(events: list[Event], uow: UnitOfWork) -> None:
             )
             for s in (outcome.statuses or [None])
         )
-    await repository.record(uow.conn, changed, history)
+    await repository.record(uow.conn, changed, history, shipments)
+
+
+def _shipments(event: ShippingScheduled) -> list[repository.ShipmentRow]:
+    """The order's shipments: version 2 lists them; version 1 describes one, from a warehouse it does not
+    name (None) and with the order's whole freight."""
+    p, oid = event.payload, event.order_id
+    if p.shipments is None:
+        return [
+            repository.ShipmentRow(
+                oid, 1, p.shipment_id, None, p.tracking_code, p.freight_cost, p.estimated_delivery
+            )
+        ]
+    return [
+        repository.ShipmentRow(
+            oid, n, s.shipment_id, s.warehouse_id, s.tracking_code, s.freight_cost, s.estimated_delivery
+        )
+        for n, s in enumerate(p.shipments, start=1)
+    ]

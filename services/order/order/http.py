@@ -25,9 +25,28 @@ def _accepted(order_id: UUID, status: str) -> web.Response:
     )
 
 
+def _digest(body: CreateOrder) -> str:
+    """The body's hash for Idempotency-Key. A field left null is left out, so a body without a hold
+    hashes as it did before hold_id existed: a retry across the upgrade is the same request."""
+    return hashlib.sha256(body.model_dump_json(exclude_none=True).encode()).hexdigest()
+
+
 async def create_order(request: web.Request) -> web.Response:
     key = params.header(request.headers, HEADER, MAX_KEY)
     body = await read_model(request, CreateOrder)
+    if body.hold_id is not None and request.app[SCHEMA_VERSION] == 1:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "hold_id is not accepted while the order service writes events in schema version 1",
+            [
+                {
+                    "field": "hold_id",
+                    "message": "a hold needs event schema version 2 (EVENT_SCHEMA_VERSION=2)",
+                    "type": "unsupported",
+                }
+            ],
+        )
     order_id = uuid4()
     items = [Item(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price) for i in body.items]
     total = order_total(items)
@@ -38,9 +57,10 @@ async def create_order(request: web.Request) -> web.Response:
             payment_method=body.payment_method,
             items=items,
             total_amount=total,
+            hold_id=body.hold_id,
         ),
     )
-    digest = None if key is None else hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    digest = None if key is None else _digest(body)
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         rows = await repository.place_order(
             conn,
@@ -53,6 +73,7 @@ async def create_order(request: web.Request) -> web.Response:
             key,
             digest,
             request.app[SCHEMA_VERSION],
+            body.hold_id,
         )
         # rows is None only when the key was taken already
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
@@ -125,7 +146,7 @@ PATHS = {
     },
     "/orders/{order_id}": {
         "get": {
-            "summary": "One order with its items and status history",
+            "summary": "One order with its items, shipments and status history",
             "parameters": [
                 {"name": "order_id", "in": "path", "required": True, "schema": params.UUID_SCHEMA}
             ],

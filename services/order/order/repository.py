@@ -1,6 +1,6 @@
 """Order's SQL, nothing else."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 from uuid import UUID
@@ -23,6 +23,7 @@ async def place_order(
     key: str | None,
     request_hash: str | None,
     schema_version: int,
+    hold_id: UUID | None,
 ) -> list[Row] | None:
     """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
     only if it was free insert the order, its lines, its first history entry and its order.created
@@ -33,8 +34,8 @@ async def place_order(
         "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
         "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"
         " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
-        " o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status)"
-        "  SELECT $1, $2, $3, $4, $5 FROM go),"
+        " o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status, hold_id)"
+        "  SELECT $1, $2, $3, $4, $5, $17 FROM go),"
         " i AS (INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
         "  SELECT $1, n, p, q, u FROM unnest($6::uuid[], $7::int[], $8::numeric[]) WITH ORDINALITY AS d(p, q, u, n)"
         "  WHERE EXISTS (SELECT FROM go)),"
@@ -54,6 +55,7 @@ async def place_order(
         request_hash,
         *outgoing.params(),
         created.event_id,
+        hold_id,
     )
     return outgoing.rows() if placed else None
 
@@ -67,15 +69,33 @@ class HistoryRow(NamedTuple):
     note: str | None
 
 
+class ShipmentRow(NamedTuple):
+    order_id: UUID
+    shipment_no: int  # 1, 2, ...: the order shipping.scheduled listed them in
+    shipment_id: UUID
+    warehouse_id: str | None  # None: a version-1 shipping.scheduled names no warehouse
+    tracking_code: str
+    freight_cost: Decimal
+    estimated_delivery: date
+
+
 async def record(
-    conn: asyncpg.Connection, changes: dict[UUID, tuple[str, str | None]], rows: list[HistoryRow]
+    conn: asyncpg.Connection,
+    changes: dict[UUID, tuple[str, str | None]],
+    rows: list[HistoryRow],
+    shipments: list[ShipmentRow],
 ) -> None:
     """In one statement: the orders' new statuses, and tracking codes where one is given (a code once set
-    is never cleared); then the history rows, in list order (history is read back in insertion order)."""
+    is never cleared); their shipments (an order's first shipping.scheduled keeps its list); then the
+    history rows, in list order (history is read back in insertion order)."""
     await conn.execute(
         "WITH changed AS (UPDATE orders o SET status = d.s, tracking_code = coalesce(d.t, o.tracking_code),"
         "  updated_at = clock_timestamp()"
-        "  FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, s, t) WHERE o.order_id = d.id)"
+        "  FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, s, t) WHERE o.order_id = d.id),"
+        " shipped AS (INSERT INTO order_shipments (order_id, shipment_no, shipment_id, warehouse_id,"
+        "  tracking_code, freight_cost, estimated_delivery)"
+        "  SELECT * FROM unnest($10::uuid[], $11::int[], $12::uuid[], $13::text[], $14::text[],"
+        "  $15::numeric[], $16::date[]) ON CONFLICT DO NOTHING)"
         " INSERT INTO order_history (order_id, status, event_type, event_id, applied, note)"
         " SELECT o, s, t, e, a, n FROM unnest($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::bool[], $9::text[])"
         " WITH ORDINALITY AS d(o, s, t, e, a, n, i) ORDER BY i",
@@ -83,6 +103,7 @@ async def record(
         [s for s, _ in changes.values()],
         [t for _, t in changes.values()],
         *([getattr(r, f) for r in rows] for f in HistoryRow._fields),
+        *([getattr(s, f) for s in shipments] for f in ShipmentRow._fields),
     )
 
 
@@ -112,7 +133,17 @@ async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
         "SELECT status, event_type, event_id, applied, note, at FROM order_history WHERE order_id = $1 ORDER BY id",
         order_id,
     )
-    return {**dict(row), "items": [dict(i) for i in items], "history": [dict(h) for h in history]}
+    shipments = await conn.fetch(
+        "SELECT shipment_id, warehouse_id, tracking_code, freight_cost, estimated_delivery FROM order_shipments"
+        " WHERE order_id = $1 ORDER BY shipment_no",
+        order_id,
+    )
+    return {
+        **dict(row),
+        "items": [dict(i) for i in items],
+        "shipments": [dict(s) for s in shipments],
+        "history": [dict(h) for h in history],
+    }
 
 
 async def list_orders(

@@ -1,6 +1,6 @@
 """The public API's request and response models (they also generate /openapi.json)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -51,6 +51,7 @@ class CreateOrder(BaseModel):
     customer_id: UUID
     payment_method: PaymentMethod
     items: list[OrderItemIn] = Field(min_length=1, max_length=100)
+    hold_id: UUID | None = Field(None, description="a checkout hold whose stock the order claims; optional")
 
 
 class OrderAccepted(BaseModel):
@@ -83,9 +84,24 @@ class OrderSummary(BaseModel):
     updated_at: datetime
 
 
+class ShipmentOut(BaseModel):
+    """One warehouse's parcel of the order, as shipping scheduled it."""
+
+    shipment_id: UUID
+    warehouse_id: str | None = Field(description="null when shipping did not say (an older shipping service)")
+    tracking_code: str
+    freight_cost: str
+    estimated_delivery: date
+
+
 class OrderView(OrderSummary):
+    tracking_code: str | None = Field(description="the first shipment's, once shipping scheduled the order")
     payment_method: str
+    hold_id: UUID | None = Field(description="the checkout hold the order claimed, if any")
     items: list[OrderItemOut]
+    shipments: list[ShipmentOut] = Field(
+        description="one per warehouse shipping part of the order; empty until scheduled"
+    )
     history: list[HistoryEntry]
 
 

@@ -98,6 +98,7 @@ def _charge(event: OrderCreated, amount: Decimal, uow: UnitOfWork, settings: Pay
                 payment_id=payment.payment_id,
                 amount=decision.amount,
                 items=event.payload.items,
+                hold_id=event.payload.hold_id,  # the checkout hold goes on to inventory, which claims it
             ),
         )
     )

@@ -1,4 +1,5 @@
-"""Shipping's event handler: schedule on inventory.reserved, cancel on inventory.released.
+"""Shipping's event handler: schedule on inventory.reserved (one shipment per warehouse), cancel on
+inventory.released (every shipment of the order).
 
 A batch of events costs at most three statements whatever its size: lock its shipments (in order id
 order), insert the new shipments and tombstones, cancel the scheduled shipments whose stock went back.
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from events import Event, InventoryReleased, InventoryReserved, ShippingFailed, ShippingScheduled
-from events.catalog import ShippingFailedPayload, ShippingScheduledPayload
+from events.catalog import Shipment, ShippingFailedPayload, ShippingScheduledPayload
 from messaging.batch import EventFailed, by_order
 from messaging.errors import PermanentError
 from messaging.unit_of_work import UnitOfWork
@@ -27,17 +28,17 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
         current = status.get(event.order_id)
         if isinstance(event, InventoryReserved):
             if current is None:  # else scheduled already, or released first (tombstone): never ship
-                shipment = _schedule(event, uow, settings)
-                new.append(shipment)
+                shipments = _schedule(event, uow, settings)
+                new.extend(shipments)
                 status[event.order_id] = (
-                    "SCHEDULED" if isinstance(shipment.outcome, domain.Scheduled) else "FAILED"
+                    "FAILED" if isinstance(shipments[0].outcome, domain.Refused) else "SCHEDULED"
                 )
         elif isinstance(
             event, InventoryReleased
         ):  # the stock went back (an expired reservation): nothing may leave
             reason = f"reservation released: {event.payload.reason}"
             if current is None:
-                new.append(repository.NewShipment(uuid4(), event.order_id, None, domain.Tombstone(reason)))
+                new.append(repository.NewShipment(uuid4(), event.order_id, None, 1, domain.Tombstone(reason)))
                 status[event.order_id] = "CANCELLED"
             elif current == "SCHEDULED":
                 cancelled[event.order_id] = reason
@@ -52,24 +53,44 @@ async def apply_events(events: list[Event], uow: UnitOfWork, *, settings: Shippi
 
 def _schedule(
     event: InventoryReserved, uow: UnitOfWork, settings: ShippingSettings
-) -> repository.NewShipment:
-    units = sum(line.quantity for line in event.payload.items)
-    outcome = domain.plan(
-        event.order_id, units, settings.shipping_max_units, datetime.now(UTC).date(), domain.tracking_code()
-    )
-    shipment_id = uuid4()
+) -> list[repository.NewShipment]:
+    """The order's shipments, one per warehouse its allocations name (all from the main warehouse when
+    they name none), and the event saying so; or its refusal."""
+    lines = [(line.product_id, line.quantity) for line in event.payload.items]
+    allocations = event.payload.allocations
+    picks = None if allocations is None else [(a.warehouse_id, a.product_id, a.quantity) for a in allocations]
+    if picks is not None and (wrong := domain.unallocated(lines, picks)):
+        raise EventFailed(event, PermanentError(wrong))  # shipping the wrong units is worse than none
+    warehouses = domain.units_by_warehouse(picks, sum(q for _, q in lines))
+    outcome = domain.plan(event.order_id, warehouses, settings.shipping_max_units, datetime.now(UTC).date())
+    reservation_id = event.payload.reservation_id
     if isinstance(outcome, domain.Refused):
         uow.outbox.append(event.caused(ShippingFailed, ShippingFailedPayload(reason=outcome.reason)))
-    else:
-        uow.outbox.append(
-            event.caused(
-                ShippingScheduled,
-                ShippingScheduledPayload(
-                    shipment_id=shipment_id,
-                    tracking_code=outcome.tracking_code,
-                    freight_cost=outcome.freight_cost,
-                    estimated_delivery=outcome.estimated_delivery,
-                ),
-            )
+        return [repository.NewShipment(uuid4(), event.order_id, reservation_id, 1, outcome)]
+    rows = [
+        repository.NewShipment(uuid4(), event.order_id, reservation_id, n, parcel)
+        for n, parcel in enumerate(outcome.parcels, start=1)
+    ]
+    shipments = [
+        Shipment(
+            shipment_id=row.shipment_id,
+            warehouse_id=parcel.warehouse_id,
+            tracking_code=parcel.tracking_code,
+            freight_cost=parcel.freight_cost,
+            estimated_delivery=parcel.estimated_delivery,
         )
-    return repository.NewShipment(shipment_id, event.order_id, event.payload.reservation_id, outcome)
+        for row, parcel in zip(rows, outcome.parcels, strict=True)
+    ]
+    uow.outbox.append(
+        event.caused(
+            ShippingScheduled,
+            ShippingScheduledPayload(  # version 1's fields: the first shipment, the order's freight, its last day
+                shipment_id=shipments[0].shipment_id,
+                tracking_code=shipments[0].tracking_code,
+                freight_cost=outcome.freight_cost,
+                estimated_delivery=outcome.estimated_delivery,
+                shipments=shipments,
+            ),
+        )
+    )
+    return rows

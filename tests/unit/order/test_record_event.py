@@ -1,13 +1,17 @@
 """Order's handler with an in-memory repository: every event lands in the history, some move the
-status, and a tracking code is kept only on orders that were not cancelled or declined; a batch of
-events ends exactly where the same events one at a time would, in two repository calls."""
+status, and a tracking code and the shipments are kept only on orders that were not cancelled or
+declined; a batch of events ends exactly where the same events one at a time would, in two repository
+calls."""
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
 from events import CONSUMERS, SCHEMA_VERSIONS
+from events.catalog import Shipment
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from order import domain, handlers, repository
@@ -22,15 +26,21 @@ class FakeOrders:
     status: dict[UUID, str] = field(default_factory=dict)
     tracking: dict[UUID, str | None] = field(default_factory=dict)
     history: list[tuple] = field(default_factory=list)
+    shipments: dict[UUID, list[tuple]] = field(default_factory=dict)  # order -> (warehouse, code, freight)
     calls: int = 0
     HistoryRow = repository.HistoryRow
+    ShipmentRow = repository.ShipmentRow
 
     async def lock_statuses(self, conn, order_ids):
         self.calls += 1
         return {oid: self.status[oid] for oid in order_ids if oid in self.status}
 
-    async def record(self, conn, changes, rows):
+    async def record(self, conn, changes, rows, shipments):
         self.calls += 1
+        for s in shipments:  # the table's key: an order's first list stays
+            listed = self.shipments.setdefault(s.order_id, [])
+            if s.shipment_no > len(listed):
+                listed.append((s.warehouse_id, s.tracking_code, str(s.freight_cost)))
         for oid, (status, tracking_code) in changes.items():
             self.status[oid] = status
             if tracking_code is not None:
@@ -143,6 +153,51 @@ async def test_a_batch_ends_where_the_same_events_one_at_a_time_end(orders, monk
     assert orders.status == {a: domain.CONFIRMED, b: domain.PAYMENT_APPROVED, c: domain.PAYMENT_FAILED}
     assert orders.tracking == one_at_a_time.tracking == {a: "TRK-AB12CD34", b: "TRK-AB12CD34"}
     assert orders.history == one_at_a_time.history
+    assert orders.shipments == one_at_a_time.shipments
+    assert set(orders.shipments) == {a, b}
+
+
+def scheduled_from(order_id: UUID, *parcels: tuple[str, str, str]):
+    """A version-2 shipping.scheduled with one shipment per (warehouse, tracking code, freight)."""
+    event = event_of("shipping.scheduled", order_id)
+    shipments = [
+        Shipment(
+            shipment_id=uuid4(),
+            warehouse_id=w,
+            tracking_code=code,
+            freight_cost=Decimal(freight),
+            estimated_delivery=date(2030, 1, 5),
+        )
+        for w, code, freight in parcels
+    ]
+    payload = event.payload.model_copy(
+        update={"shipment_id": shipments[0].shipment_id, "tracking_code": shipments[0].tracking_code}
+    )
+    return event.model_copy(update={"payload": payload.model_copy(update={"shipments": shipments})})
+
+
+async def test_each_shipment_is_recorded_and_the_tracking_code_is_the_first_s(orders):
+    oid = uuid4()
+    orders.status[oid] = domain.INVENTORY_RESERVED
+    event = scheduled_from(oid, ("west", "TRK-WEST0001", "14.50"), ("east", "TRK-EAST0001", "11.50"))
+    await handlers.record_events([event], FakeUnitOfWork())
+    assert orders.shipments[oid] == [("west", "TRK-WEST0001", "14.50"), ("east", "TRK-EAST0001", "11.50")]
+    assert orders.tracking[oid] == "TRK-WEST0001"
+
+
+async def test_a_version_1_shipping_scheduled_is_one_shipment_from_an_unnamed_warehouse(orders):
+    oid = uuid4()
+    orders.status[oid] = domain.INVENTORY_RESERVED
+    event = event_of("shipping.scheduled", oid).model_copy(update={"schema_version": 1})
+    await handlers.record_events([event], FakeUnitOfWork())
+    assert orders.shipments[oid] == [(None, "TRK-AB12CD34", "13.00")]
+
+
+async def test_a_cancelled_order_gets_no_shipments(orders):
+    oid = uuid4()
+    orders.status[oid] = domain.CANCELLED
+    await handlers.record_events([scheduled_from(oid, ("west", "TRK-WEST0001", "14.50"))], FakeUnitOfWork())
+    assert oid not in orders.shipments and oid not in orders.tracking
 
 
 async def test_a_batch_with_an_unknown_order_fails_blaming_that_event(orders):

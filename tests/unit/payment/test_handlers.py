@@ -107,6 +107,22 @@ async def test_an_approved_charge_is_made_once_and_announced(payments):
     assert event.order_id == created.order_id and event.causation_id == created.event_id
     assert event.payload.payment_id == row.payment_id
     assert event.payload.amount == Decimal("99.80") and event.payload.items == created.payload.items
+    assert event.payload.hold_id is None  # the order claimed no hold
+
+
+async def test_the_order_s_checkout_hold_is_carried_on_in_payment_approved(payments):
+    created = order_created("99.80")
+    hold = uuid4()
+    created = created.model_copy(update={"payload": created.payload.model_copy(update={"hold_id": hold})})
+    [event] = (await charge(created, FakeGateway())).outbox
+    assert isinstance(event, PaymentApproved) and event.payload.hold_id == hold
+    assert event.schema_version == 2
+
+
+async def test_a_version_1_order_created_approves_without_a_hold(payments):
+    created = order_created("99.80").model_copy(update={"schema_version": 1})
+    [event] = (await charge(created, FakeGateway())).outbox
+    assert isinstance(event, PaymentApproved) and event.payload.hold_id is None
 
 
 async def test_order_created_seen_twice_charges_once_and_emits_nothing_more(payments):
