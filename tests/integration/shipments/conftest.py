@@ -15,7 +15,7 @@ from messaging.outbox import Row
 from order.http import add_routes
 from order.settings import OrderSettings
 from runtime.http import base_app
-from servicekit.service import POOL, RELAY
+from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 from stack.infra import Infra
 from tests.support.databases import cloned_database, template_database
 
@@ -70,7 +70,8 @@ async def order_api(pool: asyncpg.Pool, settings: OrderSettings) -> TestClient:
     app = base_app()
     app[POOL] = pool
     app[RELAY] = HandedRows()  # type: ignore[assignment]
-    add_routes(app, settings)
+    app[SCHEMA_VERSION] = settings.event_schema_version
+    add_routes(app)
     client = TestClient(TestServer(app))
     await client.start_server()
     return client
