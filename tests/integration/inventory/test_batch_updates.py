@@ -232,6 +232,9 @@ async def test_an_idempotent_retry_of_a_batch_moves_the_ledger_once(client, pool
     again = await batch(client, "adjust", "main", [(a, -2), (b, 3)], reason="recount", headers=key)
     assert first[0] == again[0] == 200 and first[1] == again[1]
     assert again[2][idempotency.REPLAYED] == "true"
+    # the key is claimed with the body read_model read (through its larger limit), not an empty one
+    other = await batch(client, "adjust", "main", [(a, -1)], reason="recount", headers=key)
+    assert (other[0], other[1]["error"]["code"]) == (409, "idempotency_key_reused")
     assert await places(pool, [a, b]) == [(8, 0), (13, 0)]
     assert len([r for r in await ledger_rows(pool, [a, b]) if r[2] == "adjust"]) == 2
 
