@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 ReadinessCheck = Callable[[web.Application], Awaitable[Any]]
 READINESS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness", dict)
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024  # the application's body limit; read_model takes a larger one per route
+BODY: web.RequestKey[bytes] = web.RequestKey("body", bytes)  # the body as read_model or body() read it
 # a dependency that is down, restarting, out of connections or slow: 503, never 500
 _UNAVAILABLE = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.LockNotAvailableError)
 
@@ -46,15 +47,18 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
     return json_response({"error": {"code": code, "message": message, "details": details or []}}, status)
 
 
-async def read_model(request: web.Request, model: type[M]) -> M:
-    """The body as `model`: 415 wrong content type, 413 too large, 400 malformed JSON, 422 invalid.
+async def read_model(request: web.Request, model: type[M], max_bytes: int = MAX_BODY_BYTES) -> M:
+    """The body as `model`: 415 wrong content type, 413 over `max_bytes`, 400 malformed JSON, 422 invalid.
 
-    JSON numbers with a fraction are read as exact decimals, so 49.90 is money, not a float.
+    JSON numbers with a fraction are read as exact decimals, so 49.90 is money, not a float. A route
+    whose bodies may be larger than the application's MAX_BODY_BYTES (a batch) passes its own
+    `max_bytes`; the body is then read through a clone of the request with that limit (aiohttp's way
+    of changing it for one request) and kept under BODY, where `body(request)` finds it again.
     """
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
     try:
-        raw = await request.read()
+        raw = await body(request, max_bytes)
     except web.RequestPayloadError:  # the parser could not read the body: bad chunks, a bad gzip stream
         raise ApiError(400, "malformed_request", "request body could not be read as sent") from None
     try:
@@ -69,6 +73,18 @@ async def read_model(request: web.Request, model: type[M]) -> M:
             for e in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
         raise ApiError(422, "validation_failed", "request body failed validation", details) from None
+
+
+async def body(request: web.Request, max_bytes: int | None = None) -> bytes:
+    """The request's body, read once: what read_model read (whatever its limit), else read now within
+    `max_bytes` (the application's client_max_size if None; 413 beyond it). Code that needs the raw
+    body after read_model reads it here, never with request.read(), which a clone left empty."""
+    if BODY in request:
+        return request[BODY]
+    limit = request.client_max_size if max_bytes is None else max_bytes
+    reader = request if limit == request.client_max_size else request.clone(client_max_size=limit)
+    request[BODY] = await reader.read()
+    return request[BODY]
 
 
 def _reject_constant(name: str) -> None:

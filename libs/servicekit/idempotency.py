@@ -20,7 +20,7 @@ from aiohttp.typedefs import Handler
 
 from messaging.outbox import OnCommit
 from messaging.unit_of_work import UnitOfWork
-from runtime import params
+from runtime import http, params
 from runtime.http import ApiError
 
 HEADER = "Idempotency-Key"
@@ -74,7 +74,7 @@ class Claimed(UnitOfWork):
         self._request, self._claim, self._ready = request, claim, False
 
     async def __aenter__(self) -> Self:
-        body = await self._request.read()  # read once by the route already: aiohttp keeps it
+        body = await http.body(self._request)  # read once by the route already (read_model keeps it)
         query = self._request.rel_url.raw_query_string.encode("utf-8", "surrogateescape")
         digest = hashlib.sha256(len(query).to_bytes(8, "big") + query + body).digest()
         await super().__aenter__()

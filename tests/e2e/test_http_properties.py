@@ -104,6 +104,10 @@ async def setup(stack) -> Setup:
     """Every GET route of both documents with its query parameters, a product and an order to aim at."""
     product = await new_product(stack, 1_000_000)
     async with aiohttp.ClientSession() as http:
+        async with http.put(
+            f"{stack.url('inventory')}/warehouses/zz-props", json={"name": "p", "priority": 999}
+        ) as r:
+            assert r.status in (200, 201), await r.text()  # where the header property's transfers go
         order = await Api(http, stack.url("order"), stack.url("inventory")).place([(product, 1, "1.00")])
         routes = []
         for service in ("order", "inventory"):
@@ -170,7 +174,11 @@ HEADERS = [  # (header, service, method, path with {product}, body): every heade
     ("Idempotency-Key", "order", "POST", "/orders", "order"),
     ("Idempotency-Key", "inventory", "POST", "/inventory/{product}/stock", "stock"),
     ("Idempotency-Key", "inventory", "PUT", "/inventory/{product}", "put"),
+    ("Idempotency-Key", "inventory", "POST", "/transfers", "transfer"),
+    ("Idempotency-Key", "inventory", "POST", "/inventory/batch", "batch"),
     ("Content-Type", "order", "POST", "/orders", "order"),
+    ("Content-Type", "inventory", "POST", "/transfers", "transfer"),
+    ("Content-Type", "inventory", "POST", "/inventory/batch", "batch"),
     ("Content-Type", "inventory", "POST", "/inventory/{product}/stock", "stock"),
     ("Content-Type", "inventory", "PUT", "/inventory/{product}", "put"),
     ("Accept", "order", "GET", "/orders", None),
@@ -192,6 +200,22 @@ async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value
         "order": setup.order_body,
         "stock": setup.stock_body,
         "put": b'{"name": "p", "quantity": 1000000}',
+        # a unit moved from main to the warehouse the setup made; a unit received by a batch
+        "transfer": json.dumps(
+            {
+                "product_id": str(setup.product),
+                "from_warehouse": "main",
+                "to_warehouse": "zz-props",
+                "quantity": 1,
+            }
+        ).encode(),
+        "batch": json.dumps(
+            {
+                "kind": "receive",
+                "warehouse_id": "main",
+                "lines": [{"product_id": str(setup.product), "quantity": 1}],
+            }
+        ).encode(),
     }
     body = bodies[body_kind] if body_kind else b""
     # a put renames and resets its own product, not the one the order's lines use
@@ -205,7 +229,9 @@ async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value
     assert refused_by_the_parser(reply) == bool(REFUSED_IN_A_VALUE.search(value)), (head, reply)
     if header == "Idempotency-Key" and re.fullmatch(rb"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?", value):
         # any printable key is one the document allows (a stock key seen before replays its 200)
-        assert reply.status == {"order": 201, "stock": 200, "put": 201}[body_kind], (head, reply)
+        assert (
+            reply.status == {"order": 201, "stock": 200, "put": 201, "transfer": 201, "batch": 200}[body_kind]
+        ), (head, reply)
     if (
         header == "Idempotency-Key"
         and value

@@ -170,6 +170,8 @@ async def test_the_openapi_document_describes_every_route(inv: Inventory):
         "/inventory/{product_id}/warehouses/{warehouse_id}",
         "/warehouses",
         "/warehouses/{warehouse_id}",
+        "/transfers",
+        "/inventory/batch",
     }
     assert {"SetStock", "ChangeStock", "StockView", "StockList", "MovementPage", "ErrorBody"} <= set(
         doc["components"]["schemas"]

@@ -1,17 +1,24 @@
 """Helpers for the inventory integration tests: events, products, a projection on a given Redis."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
 
 from events import PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
-from inventory.availability.projection import Projection
+from inventory.api.routes import add_routes
+from inventory.availability.projection import PROJECTION, Projection
 from inventory.availability.redis_gate import RedisGate, connect
 from inventory.stock import admin, repository, warehouses
 from messaging.unit_of_work import UnitOfWork
+from runtime.http import base_app
+from servicekit import idempotency
+from servicekit.service import POOL
 
 
 def make_projection(
@@ -105,3 +112,14 @@ async def receive(
         done = await admin.change_stock(uow, projection, product_id, "receive", units, "test", warehouse_id)
         assert isinstance(done, admin.Done), done
         await uow.commit()
+
+
+@asynccontextmanager
+async def serve_api(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
+    """The inventory API's real routes on the test's database and Redis, as servicekit wires them."""
+    app = base_app()
+    app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
+    app[POOL], app[PROJECTION] = pool, projection
+    add_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        yield client

@@ -10,14 +10,12 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest_asyncio
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from inventory.api.routes import add_routes
-from inventory.availability.projection import PROJECTION, Projection
-from runtime.http import base_app
+from inventory.availability.projection import Projection
 from servicekit import idempotency
-from servicekit.service import POOL
 from stack.wait import eventually
+from tests.integration.inventory.support import serve_api
 from tests.support.stock import stock_view
 
 KEY = {"Idempotency-Key": "retry-me-1"}
@@ -25,11 +23,7 @@ KEY = {"Idempotency-Key": "retry-me-1"}
 
 @pytest_asyncio.fixture
 async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    app = base_app()
-    app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
-    app[POOL], app[PROJECTION] = pool, projection
-    add_routes(app)
-    async with TestClient(TestServer(app)) as c:
+    async with serve_api(pool, projection) as c:
         yield c
 
 

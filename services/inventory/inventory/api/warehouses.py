@@ -77,7 +77,7 @@ def document_paths() -> dict[str, Any]:
                 "responses": {
                     "200": one,
                     "201": {**one, "description": "created"},
-                    **openapi.errors(400, 413, 415, 422, 503),
+                    **openapi.errors(400, 409, 413, 415, 422, 503),  # 409: idempotency_key_reused
                 },
             },
             "get": {
