@@ -1,10 +1,10 @@
 """The stock admin and availability API: PUT/GET /inventory/{id}, POST .../stock, GET /inventory,
 GET .../movements, GET /openapi.json; add_routes also adds the other routes modules of api/
-(warehouses) and their parts of the document."""
+(warehouses, holds) and their parts of the document."""
 
 from aiohttp import web
 
-from inventory.api import document, paths, warehouses
+from inventory.api import document, holds, paths, warehouses
 from inventory.api.outcomes import answer
 from inventory.api.schemas import ChangeStock, SetStock
 from inventory.availability import reads
@@ -19,7 +19,7 @@ from servicekit.service import POOL
 MAX_BULK = 100
 MAX_PAGE = 200
 MAX_CURSOR = 10**18 - 1  # a movement id: a bigint, written as at most 18 digits
-ROUTE_MODULES = (warehouses,)  # each has add_routes(app) and its SECTION of the OpenAPI document
+ROUTE_MODULES = (warehouses, holds)  # each has add_routes(app) and its SECTION of the OpenAPI document
 
 
 async def put_product(request: web.Request) -> web.Response:
