@@ -6,7 +6,8 @@ a batch takes its row locks in one global order:
 - the inbox keys first, sorted by event id (the consumer does that);
 - then what the service's batch handler locks, in its own fixed order: rows keyed by the saga's order
   id in order id order (order, payment, shipping: one statement for the batch), and for inventory its
-  reservations by order id, then products by product id (the sweeper takes products in that order too).
+  reservations and the holds its checkouts name (one statement, by reservation id), then products by
+  product id (the sweeper and the holds API take reservations before products, products in that order).
 Handlers decide in memory, the events sorted by order id (`by_order`; one order's events keep the order
 they arrived in), and write the batch in a few statements.
 """

@@ -176,11 +176,13 @@ HEADERS = [  # (header, service, method, path with {product}, body): every heade
     ("Idempotency-Key", "inventory", "PUT", "/inventory/{product}", "put"),
     ("Idempotency-Key", "inventory", "POST", "/transfers", "transfer"),
     ("Idempotency-Key", "inventory", "POST", "/inventory/batch", "batch"),
+    ("Idempotency-Key", "inventory", "POST", "/holds", "hold"),
     ("Content-Type", "order", "POST", "/orders", "order"),
     ("Content-Type", "inventory", "POST", "/transfers", "transfer"),
     ("Content-Type", "inventory", "POST", "/inventory/batch", "batch"),
     ("Content-Type", "inventory", "POST", "/inventory/{product}/stock", "stock"),
     ("Content-Type", "inventory", "PUT", "/inventory/{product}", "put"),
+    ("Content-Type", "inventory", "POST", "/holds", "hold"),
     ("Accept", "order", "GET", "/orders", None),
     ("Accept", "inventory", "GET", "/inventory/{product}", None),
     ("Expect", "order", "GET", "/orders", None),  # read by aiohttp itself: anything but 100-continue is a 417
@@ -216,6 +218,7 @@ async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value
                 "lines": [{"product_id": str(setup.product), "quantity": 1}],
             }
         ).encode(),
+        "hold": b'{"items": [{"product_id": "%s", "quantity": 1}], "ttl_s": 1}' % str(setup.product).encode(),
     }
     body = bodies[body_kind] if body_kind else b""
     # a put renames and resets its own product, not the one the order's lines use
@@ -230,7 +233,8 @@ async def test_any_bytes_in_any_header_are_never_a_5xx(setup: Setup, case, value
     if header == "Idempotency-Key" and re.fullmatch(rb"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?", value):
         # any printable key is one the document allows (a stock key seen before replays its 200)
         assert (
-            reply.status == {"order": 201, "stock": 200, "put": 201, "transfer": 201, "batch": 200}[body_kind]
+            reply.status
+            == {"order": 201, "stock": 200, "put": 201, "transfer": 201, "batch": 200, "hold": 201}[body_kind]
         ), (head, reply)
     if (
         header == "Idempotency-Key"

@@ -172,10 +172,21 @@ async def test_the_openapi_document_describes_every_route(inv: Inventory):
         "/warehouses/{warehouse_id}",
         "/transfers",
         "/inventory/batch",
+        "/holds",
+        "/holds/{hold_id}",
+        "/holds/{hold_id}/release",
+        "/holds/{hold_id}/commit",
     }
-    assert {"SetStock", "ChangeStock", "StockView", "StockList", "MovementPage", "ErrorBody"} <= set(
-        doc["components"]["schemas"]
-    )
+    assert {
+        "SetStock",
+        "ChangeStock",
+        "StockView",
+        "StockList",
+        "MovementPage",
+        "CreateHold",
+        "HoldView",
+        "ErrorBody",
+    } <= set(doc["components"]["schemas"])
 
 
 async def test_orders_move_the_availability_the_api_shows(stack, inv: Inventory, api: Api):

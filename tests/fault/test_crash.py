@@ -6,20 +6,25 @@ The fault points (libs/runtime/faults.py) sit where a crash hurts most:
   <service>.after_commit_before_ack         committed, the broker still thinks the message is unhandled
   <service>.after_publish_before_mark_sent  the relay published, the outbox row still says unsent
   payment.after_charge_before_record       the gateway charged, our database does not know yet
+  inventory.hold_written_before_answer     a holds API write committed, its answer not sent yet
 """
 
 import asyncio
 import signal
 import time
+from uuid import uuid4
 
+import aiohttp
+import asyncpg
 import pytest
 
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
 from tests.fault.orders import Orders, saga_mix
 from tests.support.checks import assert_clean
+from tests.support.client import Inventory
 from tests.support.ledgers import money_of
-from tests.support.stock import new_product
+from tests.support.stock import new_product, stock_of
 
 pytestmark = pytest.mark.e2e
 POINTS = ("before_commit", "after_commit_before_ack", "after_publish_before_mark_sent")
@@ -59,3 +64,53 @@ async def test_killed_at(shared_stack, http, figures: Figures, service: str, poi
         "checked": len(report.counts),
     }
     assert figures.lost == 0 and figures.duplicated == 0
+
+
+# a holds API write -> (its answer's status, the product's (on_hand, reserved) after it, of 10 units held 2)
+HOLD_WRITES = {"create": (201, (10, 2)), "commit": (200, (8, 0)), "release": (200, (10, 0))}
+
+
+@pytest.mark.parametrize("write", list(HOLD_WRITES))
+async def test_killed_after_a_hold_write_before_its_answer(
+    shared_stack, http, figures: Figures, write: str
+) -> None:
+    """The client's retry with the same Idempotency-Key gets the write's answer; it happened once."""
+    stack, inv = shared_stack, Inventory(http, shared_stack.url("inventory"))
+    product = await new_product(stack, 10)
+    body = {"items": [{"product_id": str(product), "quantity": 2}]}
+    hold_id = None
+    if write != "create":
+        status, created, _ = await inv.call("POST", "/holds", json=body)
+        assert status == 201, created
+        hold_id = created["hold_id"]
+    path, payload = {
+        "create": ("/holds", body),
+        "commit": (f"/holds/{hold_id}/commit", {"reference": "POS-crash"}),
+        "release": (f"/holds/{hold_id}/release", None),
+    }[write]
+    await stack.stop("inventory")
+    await stack.start("inventory", {"FAULT_POINTS": "inventory.hold_written_before_answer=kill@1"})
+    key = {"Idempotency-Key": f"crash-{uuid4()}"}
+    with pytest.raises(aiohttp.ClientError):  # committed, then killed before the answer left
+        await inv.call("POST", path, json=payload, headers=key)
+    assert await stack.exited("inventory", timeout=60) == -signal.SIGKILL
+    restarted = time.monotonic()
+    await stack.start("inventory")
+    status, answer, r = await inv.call("POST", path, json=payload, headers=key)
+    want_status, want_stock = HOLD_WRITES[write]
+    assert (status, r.headers.get("Idempotent-Replayed")) == (want_status, "true"), answer
+    conn = await asyncpg.connect(stack.database_url("inventory"), timeout=10)
+    try:
+        holds = await conn.fetchval(
+            "SELECT count(DISTINCT reservation_id) FROM reservation_items WHERE product_id = $1", product
+        )
+    finally:
+        await conn.close()
+    assert holds == 1 and await stock_of(stack, product) == want_stock  # one hold, its stock moved once
+    report = await assert_clean(stack)
+    figures.recovery_s = round(time.monotonic() - restarted, 1)
+    figures.faults, figures.lost, figures.duplicated = 1, 0, holds - 1
+    figures.notes = {
+        "killed": f"inventory.hold_written_before_answer ({write})",
+        "checked": len(report.counts),
+    }

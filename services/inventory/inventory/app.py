@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from inventory.api.holds import HOLD_TTLS, HoldTtls
 from inventory.api.routes import add_routes
 from inventory.availability.projection import PROJECTION, Projection
 from inventory.availability.reconcile import run_reconciler, try_reconcile
@@ -61,6 +62,7 @@ async def sweeper(app: web.Application, s: InventorySettings) -> AsyncIterator[N
 
 def setup(app: web.Application, settings: InventorySettings) -> None:
     app.cleanup_ctx.extend([partial(redis, s=settings), partial(sweeper, s=settings)])
+    app[HOLD_TTLS] = HoldTtls.of(settings)
     add_routes(app)
 
 

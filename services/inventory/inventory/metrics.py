@@ -1,6 +1,6 @@
 """Inventory's own Prometheus metrics."""
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 AVAILABILITY_READS = Counter(
     "inventory_availability_reads_total",
@@ -18,3 +18,14 @@ CACHE_DRIFT = Gauge(
 REDIS_CIRCUIT = Gauge("inventory_redis_circuit_open", "1 while the Redis circuit breaker is open or probing")
 RESERVATIONS_EXPIRED = Counter("inventory_reservations_expired_total", "Reservations expired by the sweeper")
 SWEEPS = Counter("inventory_sweeps_total", "Sweeper rounds, by how due reservations were found", ["via"])
+HOLDS = Counter(
+    "inventory_holds_total",
+    "Hold operations, by operation and outcome",
+    ["operation", "outcome"],  # create | release | commit | claim | expire; held, sold_out, not_active, ...
+)
+HOLD_HTTP_SECONDS = Histogram(
+    "inventory_hold_http_seconds",
+    "Time of each holds API operation, transaction included",
+    ["operation"],  # create | read | release | commit
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)

@@ -47,3 +47,10 @@ class InventorySettings(ServiceSettings):
         ),
     )
     sweep_batch_size: int = Field(100, description="reservations expired per transaction")
+    # holds (POST /holds): reservations no order owns until checkout claims one
+    hold_max_ttl: Duration = Field(
+        timedelta(hours=1),
+        ge=timedelta(seconds=1),
+        le=timedelta(days=1),  # the API's own bound on ttl_s (api/hold_schemas.MAX_TTL_S)
+        description="the longest ttl_s a hold may ask for (1 s to 1 day); a hold without one lasts RESERVATION_TTL",
+    )

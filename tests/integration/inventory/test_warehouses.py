@@ -48,9 +48,7 @@ async def _places(pool: asyncpg.Pool, product_id: UUID) -> dict[str, tuple[int, 
 
 async def test_an_order_is_served_from_the_preferred_warehouse_that_has_it_all(pool, projection):
     east = await warehouse(pool, f"east-{uuid4().hex[:6]}", 1)
-    a, b = sorted(
-        await new_products(pool, 10, count=2)
-    )  # 10 each in main (priority 100); allocations come in product_id order
+    a, b = sorted(await new_products(pool, 10, count=2))  # 10 each in main (priority 100); lines in id order
     await receive(pool, projection, a, east, 5)
     await receive(pool, projection, b, east, 1)
     [reserved] = await deliver(pool, _apply(projection), approved([(a, 2), (b, 1)]))

@@ -1,10 +1,10 @@
 """The stock admin and availability API: PUT/GET /inventory/{id}, POST .../stock, GET /inventory,
 GET .../movements, GET /openapi.json; add_routes also adds the other routes modules of api/
-(warehouses, transfers, batches) and their parts of the document."""
+(warehouses, transfers, batches, holds) and their parts of the document."""
 
 from aiohttp import web
 
-from inventory.api import batches, document, paths, transfers, warehouses
+from inventory.api import batches, document, holds, paths, transfers, warehouses
 from inventory.api.outcomes import answer
 from inventory.api.schemas import ChangeStock, SetStock
 from inventory.availability import reads
@@ -23,6 +23,7 @@ ROUTE_MODULES = (
     warehouses,
     transfers,
     batches,
+    holds,
 )  # each has add_routes(app) and its SECTION of the OpenAPI document
 
 

@@ -1,11 +1,12 @@
-"""Reserving and settling (commit, release, expire) a batch of reservations: decided in memory against
-the locked stock, written in a few statements whatever the batch size.
+"""Reserving, holding, claiming a hold and settling (commit, release, expire) a batch of reservations:
+decided in memory against the locked stock, written in a few statements whatever the batch size.
 
-The batch handler and the sweeper lock every reservation they settle (then its products) before they
-decide, so exactly one settlement ever happens to a reservation, whoever gets there first.
+The batch handler, the sweeper and the holds API lock every reservation they settle or claim (then its
+products) before they decide, so exactly one end ever happens to a reservation, whoever gets there first.
 """
 
 from dataclasses import replace
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from events import (
@@ -62,18 +63,27 @@ def _settled(r: Reservation, order_id: UUID, kind: str, cause: Event | None) -> 
 
 
 class Changes:
-    """One transaction's reservations and stock movements. `stock` (the locked products) and `held`
-    (order_id -> its locked reservation) are kept current, so each decision sees those before it: two
-    orders in one batch cannot both take the last unit."""
+    """One transaction's reservations and stock movements. `stock` (the locked products), `held`
+    (order_id -> its locked reservation) and `holds` (hold_id -> the locked hold a checkout names) are
+    kept current, so each decision sees those before it: two orders in one batch cannot both take the
+    last unit, nor both claim one hold."""
 
     def __init__(
-        self, stock: dict[UUID, domain.Stock], held: dict[UUID, Reservation] | None = None, ttl_s: float = 0.0
+        self,
+        stock: dict[UUID, domain.Stock],
+        held: dict[UUID, Reservation] | None = None,
+        ttl_s: float = 0.0,
+        holds: dict[UUID, Reservation] | None = None,
     ) -> None:
         self.stock, self.held, self._ttl_s = stock, dict(held or {}), ttl_s  # the ttl of new reservations
+        self.holds = dict(holds or {})
+        self.expires: dict[UUID, datetime] = {}  # reservation_id -> expires_at, of those created or claimed
         self._new: list[tuple[Reservation, float]] = []  # with its ttl
+        self._claims: dict[UUID, UUID] = {}  # hold_id -> the order claiming it
         self._movements: list[Movement] = []
         self._statuses: dict[UUID, str] = {}  # reservation_id -> its new status
-        # in decision order; a new reservation's event waits for its expiry time from the database
+        self._references: dict[UUID, str] = {}  # reservation_id -> a point-of-sale commit's reference
+        # in decision order; a new (or claimed) reservation's event waits for its expiry from the database
         self._outgoing: list[Event | tuple[Reservation, Event]] = []
 
     def reserve(self, cause: PaymentApproved) -> None:
@@ -87,16 +97,55 @@ class Changes:
         self._move(r, "reserve", None)
         self._outgoing.append((r, cause))
 
-    def settle(self, r: Reservation, kind: str, cause: Event | None = None) -> None:
-        status, reason = SETTLEMENTS[kind]
+    def hold(self, wanted: dict[UUID, int], ttl_s: float) -> Reservation | domain.Reject:
+        """A hold of `wanted` (units per product) for `ttl_s`, allocated as an order's would be."""
+        outcome = domain.reserve(self.stock, wanted)
+        if isinstance(outcome, domain.Reject):
+            return outcome
+        r = Reservation(uuid4(), None, "ACTIVE", outcome.picks, "hold")
+        self.holds[r.reservation_id] = r
+        self._new.append((r, ttl_s))
+        self._move(r, "reserve", None)
+        return r
+
+    def claim(self, hold: Reservation, cause: PaymentApproved) -> None:
+        """The hold becomes the order's reservation; its stock is already reserved, nothing moves."""
+        r = self.holds[hold.reservation_id] = self.held[cause.order_id] = replace(
+            hold, order_id=cause.order_id
+        )
+        self._claims[r.reservation_id] = cause.order_id
+        self._outgoing.append((r, cause))
+
+    def refuse(self, cause: PaymentApproved, reason: str) -> None:
+        """inventory.failed for a reason that is no shortage (hold_mismatch)."""
+        payload = InventoryFailedPayload(reason=reason, shortages=[])  # type: ignore[arg-type]
+        self._outgoing.append(cause.caused(InventoryFailed, payload))
+
+    def settle(
+        self,
+        r: Reservation,
+        kind: str,
+        cause: Event | None = None,
+        *,
+        reason: str | None = None,
+        reference: str | None = None,
+    ) -> None:
+        """Commit, release or expire `r`; `reason` overrides the ledger's (a hold is not shipped), and a
+        `reference` goes to the ledger and the reservation (a point-of-sale commit)."""
+        status, default_reason = SETTLEMENTS[kind]
+        settled = replace(r, status=status)
         if r.order_id is not None:
-            self.held[r.order_id] = replace(r, status=status)
+            self.held[r.order_id] = settled
+        if r.reservation_id in self.holds:
+            self.holds[r.reservation_id] = settled
         self._statuses[r.reservation_id] = status
-        self._move(r, kind, reason)
+        if reference is not None:
+            self._references[r.reservation_id] = reference
+        self._move(r, kind, reason or default_reason, reference)
         if r.order_id is not None:  # a hold no order claimed has nobody to tell
             self._outgoing.append(_settled(r, r.order_id, kind, cause))
 
-    def _move(self, r: Reservation, kind: str, reason: str | None) -> None:
+    def _move(self, r: Reservation, kind: str, reason: str | None, reference: str | None = None) -> None:
         for pick in r.picks:
             self._movements.append(
                 Movement(
@@ -107,6 +156,7 @@ class Changes:
                     r.order_id,
                     r.reservation_id,
                     reason,
+                    reference,
                 )
             )
             self.stock[pick.product_id] = domain.moved(
@@ -114,21 +164,26 @@ class Changes:
             )
 
     async def write(self, uow: UnitOfWork, projection: Projection) -> None:
-        """At most three statements: the new reservations, every stock movement, the settled statuses."""
-        expires = {}
+        """At most four statements: the new reservations, every stock movement, the settled statuses, the
+        claimed holds. The expiry index learns each new or claimed reservation's expiry after the commit."""
         if self._new:
-            expires = await reservation_repository.create_reservations(
-                uow.conn, [r for r, _ in self._new], [ttl for _, ttl in self._new]
+            self.expires.update(
+                await reservation_repository.create_reservations(
+                    uow.conn, [r for r, _ in self._new], [ttl for _, ttl in self._new]
+                )
             )
         if self._movements:
             projection.stock_changed(uow, await move_stock(uow.conn, self._movements))
         if self._statuses:
-            await reservation_repository.set_statuses(uow.conn, self._statuses)
+            await reservation_repository.set_statuses(uow.conn, self._statuses, self._references)
             projection.settled(uow, list(self._statuses))
+        if self._claims:
+            self.expires.update(await reservation_repository.claim_holds(uow.conn, self._claims, self._ttl_s))
+        for rid in [r.reservation_id for r, _ in self._new] + list(self._claims):
+            projection.reserved(uow, rid, self.expires[rid])
         for item in self._outgoing:
             if isinstance(item, tuple):
-                (r, cause), expires_at = item, expires[item[0].reservation_id]
-                projection.reserved(uow, r.reservation_id, expires_at)
+                (r, cause), expires_at = item, self.expires[item[0].reservation_id]
                 item = cause.caused(
                     InventoryReserved,
                     InventoryReservedPayload(

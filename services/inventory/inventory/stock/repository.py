@@ -1,6 +1,6 @@
 """Inventory's stock SQL: products, their stock per warehouse, stock movements and the ledger. Rows are
-always locked reservation first (reservation_repository), then products in product_id order; a
-product's lock covers its warehouse rows (every writer takes it first)."""
+always locked reservations first (reservation_repository: several in reservation_id order), then
+products in product_id order; a product's lock covers its warehouse rows (every writer takes it first)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
