@@ -41,8 +41,10 @@ class Orders:
     expected: dict[UUID, str] = field(default_factory=dict)  # order -> the terminal status it must reach
     statuses: Counter = field(default_factory=Counter)  # every HTTP status seen (and "error")
 
-    async def place(self, items: Items, expect: str | None = None, deadline_s: float = 90) -> UUID:
-        key, body = str(uuid4()), order_body(items)
+    async def place(
+        self, items: Items, expect: str | None = None, deadline_s: float = 90, hold_id: UUID | None = None
+    ) -> UUID:
+        key, body = str(uuid4()), order_body(items, hold_id=hold_id)
         deadline = time.monotonic() + deadline_s
         while True:
             try:

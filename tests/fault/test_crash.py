@@ -34,18 +34,26 @@ CASES.insert(4, ("payment", "after_charge_before_record"))
 
 @pytest.mark.parametrize(("service", "point"), CASES, ids=[f"{s}.{p}" for s, p in CASES])
 async def test_killed_at(shared_stack, http, figures: Figures, service: str, point: str) -> None:
-    stack = shared_stack
+    """The saga's every path, and a checkout that claims a hold, through a crash of one service."""
+    stack, inv = shared_stack, Inventory(http, shared_stack.url("inventory"))
     product = await new_product(stack, 100)
+    status, hold, _ = await inv.call(
+        "POST", "/holds", json={"items": [{"product_id": str(product), "quantity": 2}]}
+    )
+    assert status == 201, hold
     await stack.stop(service)
     await stack.start(service, {"FAULT_POINTS": f"{service}.{point}=kill@1"})
 
     orders = Orders(http, stack)
     placing = asyncio.create_task(orders.place_all(saga_mix(product)))
+    claiming = asyncio.create_task(orders.place([(product, 2, "4.00")], "CONFIRMED", hold_id=hold["hold_id"]))
     assert await stack.exited(service, timeout=60) == -signal.SIGKILL, f"{service} did not die at {point}"
     restarted = time.monotonic()
     await stack.start(service)  # the same process, without the fault
-    accepted = await placing
+    accepted = [*await placing, await claiming]
     await orders.settled()
+    status, claimed, _ = await inv.call("GET", f"/holds/{hold['hold_id']}")
+    assert (status, claimed["status"], claimed["order_id"]) == (200, "CLAIMED", str(accepted[-1]))
     report = await assert_clean(stack)
     figures.recovery_s = round(time.monotonic() - restarted, 1)
 

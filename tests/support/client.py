@@ -11,12 +11,17 @@ from stack.wait import eventually
 DEMO_PRODUCT = UUID(int=1)
 
 
-def order_body(items: list[tuple[UUID, int, str]], customer_id: UUID | None = None) -> dict[str, Any]:
-    return {
+def order_body(
+    items: list[tuple[UUID, int, str]], customer_id: UUID | None = None, hold_id: UUID | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "customer_id": str(customer_id or uuid4()),
         "payment_method": "credit_card",
         "items": [{"product_id": str(p), "quantity": q, "unit_price": float(u)} for p, q, u in items],
     }
+    if hold_id is not None:
+        body["hold_id"] = str(hold_id)
+    return body
 
 
 class Api:

@@ -8,6 +8,7 @@ from uuid import UUID
 from aiohttp import web
 
 from inventory import metrics
+from inventory.api import paths
 from inventory.api.document import Section
 from inventory.api.hold_schemas import CommitHold, CreateHold, HoldView
 from inventory.availability.projection import PROJECTION
@@ -76,15 +77,6 @@ def not_active(hold: Hold) -> dict[str, Any]:
     return {"code": "hold_not_active", "message": f"the hold is {hold.status}", "details": [detail]}
 
 
-def hold_id(request: web.Request, *, writing: bool) -> UUID:
-    try:
-        return params.uuid(request.match_info["hold_id"], "hold_id")
-    except params.InvalidParameter:
-        if writing:
-            raise
-        raise ApiError(404, "not_found", "no such hold") from None
-
-
 async def post_hold(request: web.Request) -> web.Response:
     with metrics.HOLD_HTTP_SECONDS.labels("create").time():
         body = await read_model(request, CreateHold)
@@ -106,7 +98,7 @@ async def post_hold(request: web.Request) -> web.Response:
 
 async def get_hold(request: web.Request) -> web.Response:
     with metrics.HOLD_HTTP_SECONDS.labels("read").time():
-        wanted = hold_id(request, writing=False)
+        wanted = paths.hold_id(request, writing=False)
         async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
             hold = await service.read(conn, wanted)
         if hold is None:
@@ -117,7 +109,7 @@ async def get_hold(request: web.Request) -> web.Response:
 async def _end(request: web.Request, kind: str, reference: str | None = None) -> web.Response:
     """Release or commit: the hold after it, or a 409 (committed with the answer if the hold was due,
     since this request expired it)."""
-    wanted = hold_id(request, writing=True)
+    wanted = paths.hold_id(request, writing=True)
     async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
         outcome = await service.end(uow, request.app[PROJECTION], wanted, kind, reference)
         if isinstance(outcome, Hold) or (isinstance(outcome, NotActive) and outcome.expired_now):

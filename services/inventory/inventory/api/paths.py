@@ -1,5 +1,5 @@
-"""The path segments of the inventory API: a product id, a warehouse id. A malformed one is a 422 on a
-write (the client sent something wrong) and a 404 on a read (there is no such thing)."""
+"""The path segments of the inventory API: a product id, a warehouse id, a hold id. A malformed one is a
+422 on a write (the client sent something wrong) and a 404 on a read (there is no such thing)."""
 
 import re
 from typing import Any
@@ -26,13 +26,21 @@ WAREHOUSE: dict[str, Any] = {
 }
 
 
-def product_id(request: web.Request, *, writing: bool) -> UUID:
+def _uuid(request: web.Request, name: str, thing: str, writing: bool) -> UUID:
     try:
-        return params.uuid(request.match_info["product_id"], "product_id")
+        return params.uuid(request.match_info[name], name)
     except params.InvalidParameter:
         if writing:
             raise
-        raise ApiError(404, "not_found", "no such product") from None
+        raise ApiError(404, "not_found", f"no such {thing}") from None
+
+
+def product_id(request: web.Request, *, writing: bool) -> UUID:
+    return _uuid(request, "product_id", "product", writing)
+
+
+def hold_id(request: web.Request, *, writing: bool) -> UUID:
+    return _uuid(request, "hold_id", "hold", writing)
 
 
 def warehouse_id(request: web.Request, *, writing: bool) -> str:
