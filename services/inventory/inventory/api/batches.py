@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inventory.api import move_outcomes
+from inventory.api import move_outcomes, outcomes
 from inventory.api.document import Section
 from inventory.api.move_schemas import BatchResult, BatchUpdate
 from inventory.availability.projection import PROJECTION
@@ -46,7 +46,7 @@ async def post_batch(request: web.Request) -> web.Response:
         if isinstance(outcome, batches.BatchDone):
             await uow.commit()  # the cache learns every changed product after the commit
     if isinstance(outcome, admin.UnknownWarehouse):
-        raise move_outcomes.unknown_warehouse("warehouse_id", outcome.warehouse_id)
+        raise outcomes.unknown_warehouse("warehouse_id", outcome.warehouse_id)
     if isinstance(outcome, batches.UnknownProducts):
         raise move_outcomes.unknown_products(outcome.lines)
     if isinstance(outcome, batches.Short):

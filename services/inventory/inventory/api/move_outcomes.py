@@ -4,17 +4,9 @@ in POST .../stock; a 404 is for what a path names)."""
 
 from collections.abc import Sequence
 
+from inventory.api.outcomes import BELOW_RESERVED, NO_PRODUCT
 from inventory.stock.move_rules import LineProblem, Shortfall
 from runtime.http import ApiError
-
-
-def unknown_warehouse(field: str, warehouse_id: str) -> ApiError:
-    return ApiError(
-        422,
-        "unknown_warehouse",
-        "no such warehouse; create it with PUT /warehouses/{warehouse_id}",
-        [{"field": field, "message": f"{warehouse_id} is no warehouse"}],
-    )
 
 
 def _line(problem: LineProblem, field: str) -> dict:
@@ -30,7 +22,7 @@ def unknown_products(problems: Sequence[LineProblem]) -> ApiError:
     return ApiError(
         422,
         "unknown_product",
-        "no such product; create it with PUT /inventory/{product_id}",
+        NO_PRODUCT,
         [_line(p, f"lines.{p.line}.product_id") for p in problems],
     )
 
@@ -39,7 +31,7 @@ def unknown_product(product_id: object) -> ApiError:
     return ApiError(
         422,
         "unknown_product",
-        "no such product; create it with PUT /inventory/{product_id}",
+        NO_PRODUCT,
         [{"field": "product_id", "product_id": str(product_id), "message": "no such product"}],
     )
 
@@ -66,4 +58,4 @@ def insufficient(shortfalls: Sequence[Shortfall]) -> ApiError:
                 "available": s.available,
             }
         )
-    return ApiError(409, "insufficient_stock", "stock cannot go below the units reserved for orders", details)
+    return ApiError(409, "insufficient_stock", BELOW_RESERVED, details)

@@ -6,29 +6,27 @@ from inventory.availability import reads
 from inventory.stock import admin
 from runtime.http import ApiError, json_response
 
+NO_PRODUCT = "no such product; create it with PUT /inventory/{product_id}"
+NO_WAREHOUSE = "no such warehouse; create it with PUT /warehouses/{warehouse_id}"
+BELOW_RESERVED = "stock cannot go below the units reserved for orders"
+
+
+def unknown_warehouse(field: str, warehouse_id: str) -> ApiError:
+    detail = {"field": field, "message": f"{warehouse_id} is no warehouse"}
+    return ApiError(422, "unknown_warehouse", NO_WAREHOUSE, [detail])
+
 
 def refusal(outcome: admin.Refused) -> ApiError:
     if isinstance(outcome, admin.UnknownProduct):
-        return ApiError(404, "not_found", "no such product; create it with PUT /inventory/{product_id}")
+        return ApiError(404, "not_found", NO_PRODUCT)
     if isinstance(outcome, admin.UnknownWarehouse):
-        return ApiError(
-            422,
-            "unknown_warehouse",
-            "no such warehouse; create it with PUT /warehouses/{warehouse_id}",
-            [{"field": "warehouse_id", "message": f"{outcome.warehouse_id} is no warehouse"}],
-        )
-    return ApiError(
-        409,
-        "insufficient_stock",
-        "stock cannot go below the units reserved for orders",
-        [
-            {
-                "product_id": str(outcome.product_id),
-                "requested": outcome.requested,
-                "available": outcome.available,
-            }
-        ],
-    )
+        return unknown_warehouse("warehouse_id", outcome.warehouse_id)
+    detail = {
+        "product_id": str(outcome.product_id),
+        "requested": outcome.requested,
+        "available": outcome.available,
+    }
+    return ApiError(409, "insufficient_stock", BELOW_RESERVED, [detail])
 
 
 def answer(outcome: admin.Done | admin.Refused) -> web.Response:

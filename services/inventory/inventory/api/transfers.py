@@ -4,7 +4,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inventory.api import move_outcomes
+from inventory.api import move_outcomes, outcomes
 from inventory.api.document import Section
 from inventory.api.move_schemas import Transfer, Transferred, TransferView
 from inventory.availability import reads
@@ -32,7 +32,7 @@ async def post_transfer(request: web.Request) -> web.Response:
             await uow.commit()  # the cache is written after the commit, before we answer
     if isinstance(outcome, admin.UnknownWarehouse):
         field = "from_warehouse" if outcome.warehouse_id == body.from_warehouse else "to_warehouse"
-        raise move_outcomes.unknown_warehouse(field, outcome.warehouse_id)
+        raise outcomes.unknown_warehouse(field, outcome.warehouse_id)
     if isinstance(outcome, admin.UnknownProduct):
         raise move_outcomes.unknown_product(outcome.product_id)
     if not isinstance(outcome, transfers.Transferred):

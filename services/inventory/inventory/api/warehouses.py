@@ -32,10 +32,10 @@ async def put_warehouse(request: web.Request) -> web.Response:
 async def get_warehouse(request: web.Request) -> web.Response:
     warehouse_id = paths.warehouse_id(request, writing=False)
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        found = [w for w in await warehouses.list_all(conn) if w.warehouse_id == warehouse_id]
-    if not found:
+        found = await warehouses.get(conn, warehouse_id)
+    if found is None:
         raise ApiError(404, "not_found", "no such warehouse")
-    return json_response(asdict(found[0]))
+    return json_response(asdict(found))
 
 
 async def list_warehouses(request: web.Request) -> web.Response:

@@ -61,9 +61,10 @@ async def set_in_warehouse(
     stock = await _locked(uow, product_id, warehouse_id)
     if not isinstance(stock, domain.Stock):
         return stock
-    place = stock.places[warehouse_id]
+    place = stock.places.get(warehouse_id)  # none yet: its row was just added, empty
+    on_hand = 0 if place is None else place.on_hand
     return await _move(
-        uow, projection, stock, warehouse_id, "adjust", quantity - place.on_hand, f"stock set to {quantity}"
+        uow, projection, stock, warehouse_id, "adjust", quantity - on_hand, f"stock set to {quantity}"
     )
 
 
@@ -86,7 +87,8 @@ async def change_stock(
 async def _locked(
     uow: UnitOfWork, product_id: UUID, warehouse_id: str
 ) -> domain.Stock | UnknownProduct | UnknownWarehouse:
-    """The product locked, with a (new, empty) stock row in the warehouse if it had none."""
+    """The product locked, with a (new, empty) stock row in the warehouse if it had none; the stock is
+    as locked (a new row holds nothing, and the rules read a missing place as empty)."""
     stock = (await repository.lock_products(uow.conn, [product_id])).get(product_id)
     if stock is None:
         return UnknownProduct(product_id)
@@ -95,7 +97,7 @@ async def _locked(
     if not await warehouses.exists(uow.conn, warehouse_id):
         return UnknownWarehouse(warehouse_id)
     await repository.add_places(uow.conn, [(product_id, warehouse_id)])
-    return (await repository.lock_products(uow.conn, [product_id]))[product_id]
+    return stock
 
 
 async def _move(

@@ -23,7 +23,12 @@ _COLUMNS = "warehouse_id, name, priority, created_at, updated_at"
 
 
 async def exists(conn: Conn, warehouse_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM warehouses WHERE warehouse_id = $1", warehouse_id))
+    return not await missing(conn, [warehouse_id])
+
+
+async def get(conn: Conn, warehouse_id: str) -> Warehouse | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM warehouses WHERE warehouse_id = $1", warehouse_id)
+    return None if row is None else _warehouse(row)
 
 
 async def missing(conn: Conn, warehouse_ids: list[str]) -> list[str]:
@@ -46,11 +51,14 @@ async def put(conn: Conn, warehouse_id: str, name: str, priority: int) -> tuple[
         name,
         priority,
     )
-    created = row["created"]
-    return Warehouse(*(row[c] for c in _COLUMNS.split(", "))), created
+    return _warehouse(row), row["created"]
 
 
 async def list_all(conn: Conn) -> list[Warehouse]:
     """Every warehouse, in allocation order (priority, then id)."""
     rows = await conn.fetch(f"SELECT {_COLUMNS} FROM warehouses ORDER BY priority, warehouse_id")
-    return [Warehouse(*(r[c] for c in _COLUMNS.split(", "))) for r in rows]
+    return [_warehouse(r) for r in rows]
+
+
+def _warehouse(row: asyncpg.Record) -> Warehouse:
+    return Warehouse(*(row[c] for c in _COLUMNS.split(", ")))
