@@ -14,8 +14,13 @@ else
     echo "stop those processes ('make down' stops leftovers of an earlier 'make up') and try again"
     exit 1
   fi
-  .venv/bin/python -m inventory.seed
-  nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
+  # var/local.env: the services' settings and secrets, which honcho loads (mode 600, rebuilt every time
+  # from var/secrets/, where each secret is generated once)
+  install -m 600 /dev/null var/local.env
+  # each service's PostgreSQL role and database, made as the superuser: <SERVICE>_DATABASE_URL
+  .venv/bin/python -m runtime.provision >>var/local.env
+  DATABASE_URL=$(sed -n 's/^INVENTORY_DATABASE_URL=//p' var/local.env) .venv/bin/python -m inventory.seed
+  nohup .venv/bin/honcho start -f Procfile -e var/local.env >var/services.log 2>&1 &
   echo $! >var/services.pid
 fi
 for port in "${PORTS[@]}"; do

@@ -31,17 +31,41 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+class DatabaseMissing(RuntimeError):
+    """The service's database does not exist and its role may not create it: provisioning comes first.
+    Not an error start-up waits out (not a PostgresError)."""
+
+
 async def ensure_database(url: str) -> None:
-    """CREATE DATABASE when it is missing (a fresh machine); harmless when it exists."""
-    name = database_name(url)
-    conn = await asyncpg.connect(with_database(url, "postgres"), timeout=5)
+    """Connect to the service's database; only when it is missing (a fresh development machine) and the
+    role may CREATE DATABASE (a superuser) create it. A service role (no CREATEDB) gets a clear error."""
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            try:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass
+        conn = await asyncpg.connect(url, timeout=5)
+    except asyncpg.InvalidCatalogNameError:
+        await _create_database(url)
+    else:
+        await conn.close()
+
+
+async def _create_database(url: str) -> None:
+    name = database_name(url)
+    try:
+        conn = await asyncpg.connect(with_database(url, "postgres"), timeout=5)
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise DatabaseMissing(f'database "{name}" does not exist: provision it (make up)') from exc
+    try:
+        if not await conn.fetchval(
+            "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+        ):
+            user = await conn.fetchval("SELECT current_user")
+            raise DatabaseMissing(
+                f'database "{name}" does not exist and role "{user}" may not create it: provision the'
+                " role and its database first (`make up` does: python -m runtime.provision)"
+            )
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            pass
     finally:
         await conn.close()
 

@@ -17,6 +17,7 @@ import aiohttp
 
 from checker import Targets
 from events.names import DATABASES, SERVICES
+from runtime.dbroles import DatabaseRole
 from stack.infra import Infra
 from stack.wait import eventually
 
@@ -38,9 +39,16 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every service
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    roles: dict[str, DatabaseRole] = field(default_factory=dict)  # the services' own (stack.roles)
 
     def database_url(self, service: str) -> str:
+        """The service's database as the superuser sees it (tests and the checker look with it)."""
         return self.infra.database_url(f"{self.db_prefix}_{DATABASES[service]}")
+
+    def service_database_url(self, service: str) -> str:
+        """What the service connects with: its own role where the stack made one, else the superuser."""
+        role = self.roles.get(service)
+        return role.url(self.infra.pg_url) if role else self.database_url(service)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -70,7 +78,7 @@ class Stack:
     def service_env(self, service: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         return {
             **os.environ,
-            "DATABASE_URL": self.database_url(service),
+            "DATABASE_URL": self.service_database_url(service),
             "RABBITMQ_URL": self.amqp_url,
             "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": self.redis_prefix,
