@@ -9,6 +9,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg2
 from psycopg2.extensions import connection, encrypt_password
 
+from runtime.handover import hand_over
+
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
 
@@ -74,60 +76,22 @@ def _ensure_database(conn: connection, database: str, role: str) -> bool:
     return row is not None
 
 
-# Everything in the database's own schemas that another role owns, as ALTER ... OWNER statements.
-# Tables first: ALTER TABLE takes along their indexes and the sequences their columns own (which may
-# not be altered alone), so sequences are listed after, once the tables' own are already handed over.
-_USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'"
-_NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
-_OWNED_BY_OTHERS = [
-    f"""SELECT format('ALTER SCHEMA %%I OWNER TO %%I', n.nspname, %(role)s) FROM pg_namespace n
-        WHERE {_USER_SCHEMA} AND pg_get_userbyid(n.nspowner) NOT IN (%(role)s, 'pg_database_owner')""",
-    f"""SELECT format('ALTER %%s %%I.%%I OWNER TO %%I', CASE c.relkind WHEN 'v' THEN 'VIEW'
-          WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE'
-          ELSE 'TABLE' END, n.nspname, c.relname, %(role)s)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE {_USER_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
-          AND pg_get_userbyid(c.relowner) <> %(role)s AND {_NOT_EXTENSION.format(oid="c.oid")}""",
-    f"""SELECT format('ALTER SEQUENCE %%I.%%I OWNER TO %%I', n.nspname, c.relname, %(role)s)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE {_USER_SCHEMA} AND c.relkind = 'S'
-          AND pg_get_userbyid(c.relowner) <> %(role)s AND {_NOT_EXTENSION.format(oid="c.oid")}""",
-    f"""SELECT format('ALTER ROUTINE %%s OWNER TO %%I', p.oid::regprocedure, %(role)s)
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE {_USER_SCHEMA} AND pg_get_userbyid(p.proowner) <> %(role)s
-          AND {_NOT_EXTENSION.format(oid="p.oid")}""",
-    f"""SELECT format('ALTER TYPE %%I.%%I OWNER TO %%I', n.nspname, t.typname, %(role)s)
-        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE {_USER_SCHEMA} AND t.typtype IN ('e', 'd', 'r') AND pg_get_userbyid(t.typowner) <> %(role)s
-          AND {_NOT_EXTENSION.format(oid="t.oid")}""",
-]
-
-
-def hand_over(server_url: str, database: str, role: str) -> int:
-    """Give every object of `database` that another role owns to `role`; returns how many."""
-    conn = _connect(server_url, database)
-    moved = 0
-    try:
-        with conn.cursor() as cur:
-            for query in _OWNED_BY_OTHERS:
-                cur.execute(query, {"role": role})
-                for (statement,) in cur.fetchall():
-                    cur.execute(statement)
-                    moved += 1
-    finally:
-        conn.close()
-    return moved
-
-
 def provision(server_url: str, grant: DatabaseRole) -> int:
-    """Make `grant` true on the server `server_url` (a superuser's URL); returns objects handed over."""
+    """Make `grant` true on the server `server_url` (a superuser's URL): the role with this password, the
+    database owned by it; returns how many objects of an older database were handed over to it."""
     conn = _connect(server_url)
     try:
         _ensure_role(conn, grant.role, grant.password)
         existed = _ensure_database(conn, grant.database, grant.role)
     finally:
         conn.close()
-    return hand_over(server_url, grant.database, grant.role) if existed else 0
+    if not existed:
+        return 0
+    conn = _connect(server_url, grant.database)
+    try:
+        return hand_over(conn, grant.role)
+    finally:
+        conn.close()
 
 
 def drop_roles(server_url: str, prefix: str) -> None:
