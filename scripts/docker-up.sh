@@ -3,8 +3,22 @@
 #   COMPOSE   compose command (default: `docker compose`, else `docker-compose`)
 #   WAIT_TIMEOUT seconds to wait for healthchecks (default 300)
 #   INVENTORY_URL (default http://localhost:3002)
+# With no `.env` (the secrets docker-compose.yml requires), one is written from .env.example with a fresh
+# random value for every empty variable, mode 600; an existing `.env` is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ ! -f .env ]]; then
+    echo "no .env: writing one with fresh random secrets (keep it: the database volumes expect them)"
+    umask 077
+    while IFS= read -r line; do
+        if [[ "$line" =~ ^([A-Z0-9_]+)=$ ]]; then
+            echo "${BASH_REMATCH[1]}=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+        else
+            echo "$line"
+        fi
+    done <.env.example >.env
+fi
 
 if [[ -z "${COMPOSE:-}" ]]; then
     if docker compose version >/dev/null 2>&1; then COMPOSE="docker compose"
@@ -65,7 +79,7 @@ cat <<MSG
 
   order API      http://localhost:3001   (OpenAPI: http://localhost:3001/openapi.json)
   inventory API  http://localhost:3002
-  RabbitMQ UI    http://localhost:15672  (guest / guest)
+  RabbitMQ UI    http://localhost:15672  (saga / RABBITMQ_PASSWORD in .env)
 
   make docker-demo    place a sample order and follow it
   make docker-logs    follow the logs

@@ -1,5 +1,6 @@
 """docker-compose.yml is complete: the whole system, healthchecks everywhere, start-up ordered by health,
-and every environment variable it sets is one the service actually reads.
+every environment variable it sets is one the service actually reads, and it holds no default secret:
+each comes from a required variable that .env.example lists, and compose refuses to start without them.
 
 Validated with `docker-compose config` (no Docker engine needed), which also resolves the YAML anchors,
 merge keys and ${VAR:-default} interpolation exactly as `make docker-up` will.
@@ -7,6 +8,8 @@ merge keys and ${VAR:-default} interpolation exactly as `make docker-up` will.
 
 import importlib
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import tomllib
@@ -16,9 +19,12 @@ import pytest
 import yaml
 
 from events.names import DATABASES
+from runtime.dbroles import ROLE_OPTIONS, database_role
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+ROLE_SCRIPT = ROOT / "scripts" / "postgres-service-role.sh"
 
 INFRA = {"rabbitmq", "redis", "orders-db", "payments-db", "inventory-db", "shipping-db"}
 # service -> (settings class, its database server, other infrastructure it needs, HTTP port)
@@ -40,6 +46,16 @@ INTERPOLATED = [
 ]
 
 
+def _secret_names() -> list[str]:
+    """The variables .env.example lists (each empty there: a placeholder, never a usable secret)."""
+    lines = [line for line in ENV_EXAMPLE.read_text().splitlines() if line and not line.startswith("#")]
+    assert all(re.fullmatch(r"[A-Z0-9_]+=", line) for line in lines), f".env.example holds a value: {lines}"
+    return [line[:-1] for line in lines]
+
+
+SECRETS = {name: secrets.token_hex(12) for name in _secret_names()}  # this run's stand-in .env
+
+
 def _compose_command() -> list[str]:
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -51,18 +67,27 @@ def _compose_command() -> list[str]:
     pytest.fail("docker-compose is not installed: run `make deps`", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in INTERPOLATED and not k.startswith("COMPOSE_")}
-    result = subprocess.run(
-        [*_compose_command(), "-f", str(COMPOSE_FILE), "config"],
+def _config(secrets_env: dict[str, str], tmp: Path) -> subprocess.CompletedProcess[str]:
+    """`docker-compose config` with `secrets_env` as its only source of secrets (an empty --env-file, so
+    a developer's own `.env` plays no part)."""
+    unset = set(INTERPOLATED) | set(SECRETS)
+    env = {k: v for k, v in os.environ.items() if k not in unset and not k.startswith("COMPOSE_")}
+    empty = tmp / "empty.env"
+    empty.write_text("")
+    return subprocess.run(
+        [*_compose_command(), "--env-file", str(empty), "-f", str(COMPOSE_FILE), "config"],
         cwd=ROOT,
-        env=env,
+        env={**env, **secrets_env},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    result = _config(SECRETS, tmp_path_factory.mktemp("compose"))
     assert result.returncode == 0, f"docker-compose config rejected the file:\n{result.stderr}"
     config = yaml.safe_load(result.stdout)
     assert isinstance(config, dict) and "services" in config, result.stdout
@@ -121,7 +146,14 @@ def test_databases_are_one_server_per_service_with_their_own_volume(compose: dic
         assert str(service["image"]).startswith("postgres:16")
         env = _environment(service)
         assert env.get("POSTGRES_DB") == name
-        assert env.get("POSTGRES_HOST_AUTH_METHOD") == "trust"
+        assert env.get("POSTGRES_HOST_AUTH_METHOD") == "scram-sha-256"
+        assert "--auth-host=scram-sha-256" in env.get("POSTGRES_INITDB_ARGS", "")
+        assert "--auth-local=scram-sha-256" in env.get("POSTGRES_INITDB_ARGS", "")
+        assert env.get("SERVICE_DB_ROLE") == database_role(app)
+        assert env.get("POSTGRES_PASSWORD") and env.get("SERVICE_DB_PASSWORD")
+        assert env["POSTGRES_PASSWORD"] != env["SERVICE_DB_PASSWORD"]
+        init = [str(v["target"] if isinstance(v, dict) else v.split(":")[1]) for v in service["volumes"]]
+        assert any(t.startswith("/docker-entrypoint-initdb.d/") for t in init), f"{db} makes no role"
         assert "pg_isready" in _healthcheck_command(service)
         mounts = [
             str(v["source"] if isinstance(v, dict) else v).split(":")[0] for v in service.get("volumes", [])
@@ -182,9 +214,15 @@ def test_service_environment_is_what_its_settings_read(
     assert REQUIRED_ENV <= set(env), f"{name} lacks {REQUIRED_ENV - set(env)}"
     assert env["HTTP_PORT"] == str(port)
     assert f"@{db}:" in env["DATABASE_URL"], f"{name} does not use its own database server {db}"
+    db_env = _environment(compose["services"][db])
+    assert env["DATABASE_URL"].startswith(
+        f"postgresql://{database_role(name)}:{db_env['SERVICE_DB_PASSWORD']}@"
+    ), f"{name} does not connect as its role"
     assert "@rabbitmq:" in env["RABBITMQ_URL"]
     if "redis" in extra:
-        assert "REDIS_URL" in env and "//redis:" in env["REDIS_URL"]
+        assert "REDIS_URL" in env and env["REDIS_URL"].startswith(
+            f"redis://:{SECRETS['REDIS_PASSWORD']}@redis:"
+        )
 
     settings_cls = _settings_class(dotted)
     prefix = (settings_cls.model_config.get("env_prefix") or "").lower()
@@ -202,3 +240,45 @@ def test_service_environment_is_what_its_settings_read(
         monkeypatch.setenv(key, value)
     settings = settings_cls()
     assert settings.http_port == port
+
+
+def test_the_file_holds_no_default_secret() -> None:
+    # what compose reads: comments may name what they like
+    text = "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in COMPOSE_FILE.read_text().splitlines())
+    assert not re.search(r"\btrust\b", text), "a PostgreSQL server trusts connections"
+    assert "guest" not in text, "RabbitMQ's default user"
+    assert not re.search(r"postgresql://[^:@/]+@", text), "a database URL without a password"
+    # every password, pass or auth is a required variable, never a literal or a ${VAR:-default}
+    for key, value in re.findall(r"^\s*([A-Z_]*(?:PASSWORD|PASS|AUTH)[A-Z_]*):\s*(.*)$", text, re.MULTILINE):
+        if key != "POSTGRES_HOST_AUTH_METHOD":
+            assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value.strip()), f"{key}: {value}"
+    for url in re.findall(r"\b(?:postgresql|amqp|redis)://(?:[^\s$]|\$\{[^}]*\})+", text):
+        assert re.match(r"\w+://[^:/@]*:\$\{[A-Z0-9_]+:\?[^}]+\}@", url), f"a credential not required: {url}"
+    interpolated = re.findall(r"\$\{([A-Z0-9_]+)(:?[-?])?", text)
+    required = {name for name, how in interpolated if how == ":?"}
+    assert required == set(SECRETS), "every required variable, and only those, is listed in .env.example"
+    assert not required & {name for name, how in interpolated if how != ":?"}, "a secret with a default"
+
+
+def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
+    result = _config({}, tmp_path)
+    assert result.returncode != 0
+    assert re.search(r"set [A-Z0-9_]+ in \.env", result.stderr), result.stderr
+    for missing in SECRETS:  # each one alone is enough to refuse
+        result = _config({k: v for k, v in SECRETS.items() if k != missing}, tmp_path)
+        assert result.returncode != 0 and f"set {missing} in .env" in result.stderr, missing
+
+
+def test_the_secrets_file_is_ignored_and_the_example_committed() -> None:
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0, ".env is not in .gitignore"
+    assert (
+        subprocess.run(["git", "check-ignore", "-q", ".env.example"], cwd=ROOT, check=False).returncode == 1
+    )
+
+
+def test_the_compose_init_script_makes_the_role_as_make_up_does() -> None:
+    script = ROLE_SCRIPT.read_text()
+    assert f'CREATE ROLE :"role" {ROLE_OPTIONS} PASSWORD' in script
+    assert 'ALTER DATABASE :"db" OWNER TO :"role"' in script
+    assert 'REVOKE ALL ON DATABASE :"db" FROM PUBLIC' in script
