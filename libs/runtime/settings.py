@@ -48,9 +48,15 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: str = Field(description="the service's own PostgreSQL database")
+    database_url: str = Field(
+        description=(
+            "the service's own PostgreSQL database, as the service's own role (`make up` gives each its"
+            " `<SERVICE>_DATABASE_URL`); TLS: `?sslmode=verify-full&sslrootcert=<CA file>`"
+        )
+    )
     rabbitmq_url: str = Field(
-        "amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost"
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="the RabbitMQ broker and vhost; TLS: `amqps://<user>:<password>@<host>:5671/<vhost>?cafile=<CA file>`",
     )
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
     http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")

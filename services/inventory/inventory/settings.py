@@ -14,7 +14,10 @@ class InventorySettings(ServiceSettings):
     # Redis: a cache and an index, never the source of truth; every call is short and never retried
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0",
-        description="inventory's Redis: the availability cache and the expiry index",
+        description=(
+            "inventory's Redis: the availability cache and the expiry index; a password as"
+            " `redis://:<password>@<host>:6379/0`, TLS as `rediss://…?ssl_ca_certs=<CA file>`"
+        ),
     )
     redis_key_prefix: str = Field(DEFAULT_PREFIX, description="prefix of every Redis key inventory writes")
     redis_timeout: Duration = Field(
