@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL, RabbitMQ (with its management UI) and Redis run locally. Starts only what is
-# down; safe to run again. Each service creates its own database at start-up (runtime.db.ensure_database),
-# so no list of them is kept here.
+# down; safe to run again. The services' roles and databases are made by scripts/up.sh
+# (python -m runtime.provision), so no list of them is kept here.
 set -euo pipefail
 PGHOST=${PGHOST:-127.0.0.1}
 
