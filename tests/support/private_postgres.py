@@ -70,3 +70,12 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Tls:
+    """A started cluster, the authority that signed its certificate, and one that did not."""
+
+    server: PrivatePostgres
+    ca: Path
+    other_ca: Path

@@ -1,23 +1,14 @@
 """A PostgreSQL cluster of this package's own with TLS on (and scram-sha-256 over TCP), shared by its
 modules: the machine's server has ssl off and trusts every local connection."""
 
-import dataclasses
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support import provision
-from tests.support.private_postgres import PrivatePostgres
+from tests.support.private_postgres import PrivatePostgres, Tls
 from tests.support.tls import Authority
-
-
-@dataclasses.dataclass(frozen=True)
-class Tls:
-    server: PrivatePostgres
-    ca: Path  # the authority that signed the server's certificate
-    other_ca: Path  # one that did not
 
 
 @pytest.fixture(scope="package")

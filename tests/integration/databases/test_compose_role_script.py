@@ -13,8 +13,8 @@ import pytest
 
 from runtime.dbroles import database_role
 from stack.infra import run_id
-from tests.integration.databases.conftest import Tls
 from tests.support import provision
+from tests.support.private_postgres import Tls
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "postgres-service-role.sh"
 

@@ -17,12 +17,12 @@ from runtime.db import ensure_database, migrate
 from stack.infra import Infra
 from stack.isolated import isolated_stack
 from stack.supervisor import Stack
-from tests.integration.databases.conftest import Tls
+from tests.support.private_postgres import Tls
 
 PAYMENT_MIGRATIONS = Path(__file__).resolve().parents[3] / "services/payment/payment/migrations"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture
 async def tls_stack(infra: Infra, tls: Tls) -> AsyncIterator[Stack]:
     """A stack whose databases and roles live on the TLS cluster (RabbitMQ is the run's own)."""
     on_tls = dataclasses.replace(infra, pg_url=tls.server.url(tls.ca))
