@@ -3,21 +3,25 @@
 #   COMPOSE   compose command (default: `docker compose`, else `docker-compose`)
 #   WAIT_TIMEOUT seconds to wait for healthchecks (default 300)
 #   INVENTORY_URL (default http://localhost:3002)
-# With no `.env` (the secrets docker-compose.yml requires), one is written from .env.example with a fresh
-# random value for every empty variable, mode 600; an existing `.env` is used as it is.
+# The secrets docker-compose.yml requires: each variable .env.example lists that neither `.env` nor the
+# environment sets yet is written into `.env` (mode 600, ignored by git) with a fresh random value, so
+# the first run makes them all and a later one only those added since; values already there are kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -f .env ]]; then
-    echo "no .env: writing one with fresh random secrets (keep it: the database volumes expect them)"
-    umask 077
-    while IFS= read -r line; do
-        if [[ "$line" =~ ^([A-Z0-9_]+)=$ ]]; then
-            echo "${BASH_REMATCH[1]}=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-        else
-            echo "$line"
+(umask 077 && touch .env)
+added=()
+while IFS= read -r line; do
+    if [[ "$line" =~ ^([A-Z0-9_]+)=$ ]]; then
+        name=${BASH_REMATCH[1]}
+        if [[ -z "${!name:-}" ]] && ! grep -q "^$name=." .env; then
+            echo "$name=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >>.env
+            added+=("$name")
         fi
-    done <.env.example >.env
+    fi
+done <.env.example
+if ((${#added[@]} > 0)); then
+    echo "wrote fresh random secrets into .env: ${added[*]} (keep it: the database volumes expect them)"
 fi
 
 if [[ -z "${COMPOSE:-}" ]]; then

@@ -282,3 +282,37 @@ def test_the_compose_init_script_makes_the_role_as_make_up_does() -> None:
     assert f'CREATE ROLE :"role" {ROLE_OPTIONS} PASSWORD' in script
     assert 'ALTER DATABASE :"db" OWNER TO :"role"' in script
     assert 'REVOKE ALL ON DATABASE :"db" FROM PUBLIC' in script
+
+
+def _docker_up(tmp: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """scripts/docker-up.sh in a copy of the repository's files it reads, with a compose that does
+    nothing; returns the `.env` it leaves."""
+    stub = tmp / "compose-stub"
+    stub.write_text('#!/bin/sh\n[ "$2" = --help ] && echo --wait\nexit 0\n')
+    stub.chmod(0o755)
+    base = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    subprocess.run(
+        ["bash", str(tmp / "scripts" / "docker-up.sh")],
+        env={**base, "COMPOSE": str(stub), "INVENTORY_URL": "http://127.0.0.1:9", **(env or {})},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (tmp / ".env").stat().st_mode & 0o777 == 0o600
+    return dict(line.split("=", 1) for line in (tmp / ".env").read_text().splitlines())
+
+
+def test_docker_up_writes_missing_secrets_once_and_keeps_them(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "docker-up.sh", tmp_path / "scripts")
+    shutil.copy(ENV_EXAMPLE, tmp_path)
+    first = _docker_up(tmp_path)
+    assert set(first) == set(SECRETS)
+    assert all(re.fullmatch(r"[0-9a-f]{48}", value) for value in first.values())
+    assert len(set(first.values())) == len(first)
+    assert _docker_up(tmp_path) == first  # a later run changes nothing
+
+    with open(tmp_path / ".env.example", "a") as example:
+        example.write("NEW_PASSWORD=\nFROM_THE_ENVIRONMENT=\n")
+    later = _docker_up(tmp_path, {"FROM_THE_ENVIRONMENT": "set-by-the-operator"})
+    assert set(later) == set(first) | {"NEW_PASSWORD"} and all(later[k] == v for k, v in first.items())
