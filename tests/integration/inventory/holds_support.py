@@ -22,6 +22,7 @@ from servicekit.service import POOL
 from stack.wait import eventually
 
 TTLS = HoldTtls(default_s=600.0, max_s=3600.0)
+OWNER = UUID("0f0e0d0c-0000-4000-8000-00000000c001")  # the customer whose holds the tests make by default
 
 
 @asynccontextmanager
@@ -55,7 +56,10 @@ async def hold(client: TestClient, *items: tuple[UUID, int], ttl_s: int | None =
 
 
 def approved_with_hold(
-    items: list[tuple[UUID, int]], hold_id: UUID | None, order_id: UUID | None = None
+    items: list[tuple[UUID, int]],
+    hold_id: UUID | None,
+    order_id: UUID | None = None,
+    customer_id: UUID | None = OWNER,
 ) -> PaymentApproved:
     return PaymentApproved.new(
         order_id or uuid4(),
@@ -64,6 +68,7 @@ def approved_with_hold(
             amount=Decimal(sum(q for _, q in items)),
             items=[Item(product_id=p, quantity=q, unit_price=Decimal("1.00")) for p, q in items],
             hold_id=hold_id,
+            customer_id=customer_id,
         ),
     )
 
