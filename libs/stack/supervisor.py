@@ -18,6 +18,7 @@ import aiohttp
 from checker import Targets
 from events.names import DATABASES, SERVICES
 from stack.infra import Infra
+from stack.tokens import Signer
 from stack.wait import eventually
 
 BIN = Path(sys.executable).parent
@@ -38,6 +39,21 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every service
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    signer: Signer | None = None  # whose tokens the services accept; None: a key of its own, in log_dir
+    metrics_ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+
+    def __post_init__(self) -> None:
+        if self.signer is None:
+            self.signer = Signer.at(self.log_dir / "auth")
+
+    @property
+    def tokens(self) -> Signer:
+        assert self.signer is not None
+        return self.signer
+
+    def metrics_url(self, service: str) -> str:
+        """The service's /metrics listener (not its API port)."""
+        return f"http://127.0.0.1:{self.metrics_ports[service]}/metrics"
 
     def database_url(self, service: str) -> str:
         return self.infra.database_url(f"{self.db_prefix}_{DATABASES[service]}")
@@ -76,6 +92,9 @@ class Stack:
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(self.ports[service]),
+            "METRICS_HOST": "127.0.0.1",
+            "METRICS_PORT": str(self.metrics_ports[service]),
+            **self.tokens.env(),
             "RETRY_BASE_DELAY_MS": "50",
             "STARTUP_TIMEOUT_S": "30",
             # PostgreSQL allows 100 connections and `make up` holds ~45: keep test stacks small
