@@ -12,12 +12,12 @@ from inventory.reservations.repository import Reservation
 class Caller:
     """Who asks, from the request's token: its customer id, and whether it is a hold admin."""
 
-    customer_id: UUID | None
+    customer_id: UUID
     admin: bool = False
 
     def may_see(self, hold: Reservation) -> bool:
         """A hold without an owner (made before holds had owners) is only an admin's to see."""
-        return self.admin or (hold.owner is not None and hold.owner == self.customer_id)
+        return self.admin or hold.owner == self.customer_id
 
 
 def may_claim(hold: Reservation, customer_id: UUID | None) -> bool:
