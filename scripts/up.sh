@@ -15,7 +15,13 @@ else
     exit 1
   fi
   .venv/bin/python -m inventory.seed
-  nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
+  # bearer tokens: a development signing key, made once under var/auth (never committed); the services
+  # verify tokens with its JWKS. var/local.env is written on every `make up`; honcho hands it to them.
+  { echo "# written by scripts/up.sh on every make up, loaded by honcho (-e)"
+    .venv/bin/python -m stack.mint --env
+  } >var/local.env
+  chmod 600 var/local.env
+  nohup .venv/bin/honcho start -f Procfile -e var/local.env >var/services.log 2>&1 &
   echo $! >var/services.pid
 fi
 for port in "${PORTS[@]}"; do
@@ -28,14 +34,26 @@ for port in "${PORTS[@]}"; do
   done
 done
 kill -0 "$(cat var/services.pid)" 2>/dev/null || { echo "services exited; see var/services.log"; exit 1; }
+TOKEN=$(.venv/bin/python -m stack.mint | tail -1)  # the demo customer's: orders:write orders:read, 12 h
 cat <<TXT
 
   The order pipeline is up.
     Order API         http://localhost:3001   (OpenAPI: http://localhost:3001/openapi.json)
     Inventory API     http://localhost:3002   (OpenAPI: http://localhost:3002/openapi.json)
-    Payment, shipping http://localhost:3003/ready, http://localhost:3004/ready (and /metrics on each)
+    Payment, shipping http://localhost:3003/ready, http://localhost:3004/ready
+    Metrics           http://127.0.0.1:9101/metrics (order; inventory 9102, payment 9103, shipping 9104)
     RabbitMQ UI       http://localhost:15672  (guest / guest): Queues tab, filter "order."
     Logs              tail -f var/services.log
     Stop              make down
+
+  A token for the demo customer 6f1f3c1e-4c8a-4a5e-9a51-3d1c6a9e2b10 (orders:write orders:read, 12 h):
+
+    export TOKEN=$TOKEN
+
+    curl -s http://localhost:3001/orders -H "Authorization: Bearer \$TOKEN"
+
+  Another customer:  TOKEN=\$(make -s token SUB=<uuid> | tail -1)
+  An operator (every scope: any customer's orders, stock, holds):
+    TOKEN=\$(make -s token SCOPES="orders:admin orders:read orders:write inventory:read inventory:write holds:write" | tail -1)
 
 TXT

@@ -1,12 +1,9 @@
 """Development signing keys and bearer tokens, as an identity provider would issue them: an EC P-256 key
 and its JWKS in a directory (var/auth for `make up`, a temporary one for tests and isolated stacks), and
 tokens signed with it carrying the issuer and audience the services expect by default.
-
-python -m stack.tokens [--dir var/auth] [--sub UUID] [--scopes "orders:write orders:read"] [--ttl 12h]
-prints a token (alone, on the last line); the key is created first if it is missing.
+`make token` and `make up` use it through stack.mint.
 """
 
-import argparse
 import base64
 import hashlib
 import json
@@ -24,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from runtime.auth import scopes as scope_names
-from runtime.settings import parse_duration
 
 LOCAL_DIR = Path("var/auth")
 KEY_FILE, JWKS_FILE = "signing-key.pem", "jwks.json"
@@ -108,18 +104,3 @@ class Signer:
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin()}"}
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Print a development bearer token (the last line).")
-    parser.add_argument("--dir", type=Path, default=LOCAL_DIR, help="where the signing key is kept")
-    parser.add_argument("--sub", default=str(DEMO_CUSTOMER), help="subject and customer id (a UUID)")
-    parser.add_argument("--scopes", default=" ".join(sorted(scope_names.CUSTOMER)), help="space separated")
-    parser.add_argument("--ttl", default="12h", help="lifetime: 30m, 12h, ...")
-    args = parser.parse_args(argv)
-    signer = Signer.at(args.dir)
-    print(signer.mint(args.sub, args.scopes.split(), parse_duration(args.ttl).total_seconds()))
-
-
-if __name__ == "__main__":
-    main()
