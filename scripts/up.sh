@@ -10,7 +10,7 @@ if [ -f var/services.pid ] && kill -0 "$(cat var/services.pid)" 2>/dev/null; the
 else
   taken=$(listener_pids | paste -sd, -)
   if [ -n "$taken" ]; then
-    echo "ports ${PORTS[*]} are taken by:"; ps -o pid=,args= -p "$taken"
+    echo "ports ${PORTS[*]} ${METRICS_PORTS[*]} are taken by:"; ps -o pid=,args= -p "$taken"
     echo "stop those processes ('make down' stops leftovers of an earlier 'make up') and try again"
     exit 1
   fi
