@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from runtime.auth import scopes as scope_names
+from runtime.auth.keys import KeySet
+from runtime.auth.verifier import Verifier
 
 LOCAL_DIR = Path("var/auth")
 KEY_FILE, JWKS_FILE = "signing-key.pem", "jwks.json"
@@ -101,6 +103,11 @@ class Signer:
     def admin(self, subject: uuid.UUID | str = DEMO_CUSTOMER) -> str:
         """A token with every scope: the operator's (tests, the benchmark)."""
         return self.mint(subject, scope_names.ALL)
+
+    def verifier(self) -> Verifier:
+        """A verifier accepting this signer's tokens, for an application built in a test:
+        `app[guard.VERIFIER] = signer.verifier()`."""
+        return Verifier(KeySet.from_file(self.jwks_file), self.issuer, self.audience, "sub", leeway_s=30)
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin()}"}

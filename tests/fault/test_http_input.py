@@ -319,7 +319,8 @@ async def test_an_idempotency_key_of_invalid_utf8_is_a_422(shared_stack) -> None
     raw = await _raw(
         shared_stack.ports["order"],
         b"POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
+        + f"Authorization: Bearer {shared_stack.tokens.admin()}\r\n".encode()
+        + b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
     )
     head, _, payload = raw.partition(b"\r\n\r\n")

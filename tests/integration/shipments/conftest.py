@@ -74,7 +74,7 @@ async def order_api(pool: asyncpg.Pool, settings: OrderSettings, signer: Signer)
     app[POOL] = pool
     app[RELAY] = HandedRows()  # type: ignore[assignment]
     app[SCHEMA_VERSION] = settings.event_schema_version
-    guard.install(app, settings.model_copy(update={"auth_jwks_file": str(signer.jwks_file)}))
+    app[guard.VERIFIER] = signer.verifier()
     add_routes(app)
     client = TestClient(TestServer(app), headers=signer.headers())
     await client.start_server()
