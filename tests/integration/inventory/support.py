@@ -19,8 +19,6 @@ from inventory.availability.redis_gate import RedisGate, connect
 from inventory.stock import admin, repository, warehouses
 from messaging.unit_of_work import UnitOfWork
 from runtime.auth.guard import VERIFIER
-from runtime.auth.keys import KeySet
-from runtime.auth.verifier import Verifier
 from runtime.http import base_app
 from servicekit import idempotency
 from servicekit.service import POOL
@@ -123,11 +121,6 @@ async def receive(
         await uow.commit()
 
 
-def verifier(signer: Signer) -> Verifier:
-    """What a service verifies tokens with, for the signer's: its JWKS, issuer and audience (sub the customer)."""
-    return Verifier(KeySet.from_file(signer.jwks_file), signer.issuer, signer.audience, "sub", 0)
-
-
 @asynccontextmanager
 async def serve_api(
     pool: asyncpg.Pool,
@@ -140,7 +133,7 @@ async def serve_api(
     client sends `token` (by default an operator's, every scope; None: no Authorization header)."""
     app = base_app()
     app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
-    app[VERIFIER] = verifier(signer)  # as create_app's auth.install does, from AUTH_JWKS_FILE
+    app[VERIFIER] = signer.verifier()  # as create_app's auth.install does, from AUTH_JWKS_FILE
     app[POOL], app[PROJECTION], app[HOLD_TTLS] = pool, projection, ttls
     add_routes(app)
     if token == ADMIN_TOKEN:
