@@ -149,3 +149,23 @@ async def test_a_jwks_url_is_fetched_once_and_again_for_an_unknown_kid(monkeypat
     monkeypatch.setattr("runtime.auth.keys.REFETCH_S", 0)
     assert (await v.verify(token("rsa-1"))).customer_id == CUSTOMER
     assert len(fetched) == 2
+
+
+async def test_keys_from_a_url_are_fetched_at_start_up_and_a_failed_fetch_keeps_the_last_ones(
+    monkeypatch,
+) -> None:
+    calls: list[str] = []
+
+    def fetch() -> dict:
+        calls.append("fetch")
+        if len(calls) > 1:
+            raise OSError("the provider is down")
+        return JWKS
+
+    keys = KeySet({}, fetch, ttl_s=0)  # every lookup finds the keys stale
+    await keys.warm()
+    await keys.warm()  # warm once: the keys are there
+    assert calls == ["fetch"]
+    monkeypatch.setattr("runtime.auth.keys.REFETCH_S", 0)
+    assert await keys.key("ec-1") is not None  # stale, refetched, the fetch failed: the keys stay
+    assert calls == ["fetch", "fetch"]
