@@ -169,3 +169,21 @@ async def test_keys_from_a_url_are_fetched_at_start_up_and_a_failed_fetch_keeps_
     monkeypatch.setattr("runtime.auth.keys.REFETCH_S", 0)
     assert await keys.key("ec-1") is not None  # stale, refetched, the fetch failed: the keys stay
     assert calls == ["fetch", "fetch"]
+
+
+async def test_a_jwks_url_is_read_over_http() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def certs(_request: web.Request) -> web.Response:
+        return web.json_response(JWKS)
+
+    app = web.Application()
+    app.router.add_get("/certs", certs)
+    async with TestServer(app) as server:
+        settings = OrderSettings(
+            auth_jwks_url=str(server.make_url("/certs")), auth_issuer=ISS, auth_audience=AUD
+        )
+        v = Verifier.from_settings(settings)
+        await v.keys.warm()
+        assert (await v.verify(token("rsa-1"))).customer_id == CUSTOMER
