@@ -57,6 +57,11 @@ async def test_a_good_token_of_each_key_type_gives_its_principal(kid: str) -> No
     assert p.allows("orders:read") and not p.allows("orders:admin")
 
 
+async def test_orders_admin_reads_and_places_for_anyone() -> None:
+    p = await verifier().verify(token(scope="orders:admin"))
+    assert p.scopes == {"orders:admin", "orders:read", "orders:write"}
+
+
 async def test_the_customer_id_comes_from_the_configured_claim() -> None:
     other = uuid4()
     p = await verifier("customer_id").verify(token(sub="auth0|abc", customer_id=str(other)))
