@@ -17,6 +17,7 @@ def granted(named: frozenset[str]) -> frozenset[str]:
     """The scopes a token naming `named` holds: those, and what they imply."""
     return named.union(*(IMPLIES.get(s, ()) for s in named))
 
+
 # what the services expect when AUTH_ISSUER / AUTH_AUDIENCE are not set, and what `make token` mints
 DEFAULT_ISSUER = "order-saga-dev"
 DEFAULT_AUDIENCE = "order-saga"
