@@ -113,7 +113,12 @@ async def test_a_missing_scope_is_a_403_naming_it(stack: Stack, anonymous) -> No
 
 async def test_customers_see_only_their_own_orders_and_an_operator_sees_all(stack: Stack, anonymous) -> None:
     product = await new_product(stack, 10)
-    a, b, admin = stack.tokens.mint(A), stack.tokens.mint(B), stack.tokens.admin(uuid4())
+    # orders:admin alone: it implies orders:read and orders:write
+    a, b, admin = (
+        stack.tokens.mint(A),
+        stack.tokens.mint(B),
+        stack.tokens.mint(uuid4(), [scopes.ORDERS_ADMIN]),
+    )
     status, placed_a, _ = await call(anonymous, stack, "POST", "/orders", a, json=body_for(A, product))
     assert status == 201, placed_a
     status, placed_b, _ = await call(anonymous, stack, "POST", "/orders", b, json=body_for(B, product))

@@ -18,8 +18,14 @@ CHALLENGE = 'Bearer realm="order-saga"'
 
 
 def install(app: web.Application, settings: ServiceSettings) -> None:
-    """Give the application its verifier; AuthConfigError (a start-up failure) when none can be made."""
+    """Give the application its verifier; AuthConfigError (a start-up failure) when none can be made.
+    Keys from a URL are fetched at start-up (a provider down then is retried on the first request)."""
     app[VERIFIER] = Verifier.from_settings(settings)
+
+    async def warm(app: web.Application) -> None:
+        await app[VERIFIER].keys.warm()
+
+    app.on_startup.append(warm)
 
 
 def unauthorized(reason: str | None = None) -> ApiError:

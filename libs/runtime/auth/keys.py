@@ -58,6 +58,11 @@ class KeySet:
             await self._refresh()
         return self._keys.get(kid)
 
+    async def warm(self) -> None:
+        """Fetch a URL's keys now (at start-up), so the first request does not wait for them."""
+        if self._fetch is not None and not self._keys:
+            await self._refresh()
+
     async def _refresh(self) -> None:
         assert self._fetch is not None
         async with self._lock:

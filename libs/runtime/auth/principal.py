@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from runtime.auth import scopes
 from runtime.params import UUID_TEXT
 
 
@@ -45,4 +46,4 @@ def principal_of(claims: Mapping[str, Any], customer_claim: str) -> Principal:
     customer = claims.get(customer_claim)
     if not isinstance(customer, str) or not UUID_TEXT.fullmatch(customer):
         raise InvalidToken(f"the token's {customer_claim} claim is not a customer id (a UUID)")
-    return Principal(subject, UUID(customer), scopes_of(claims))
+    return Principal(subject, UUID(customer), scopes.granted(scopes_of(claims)))

@@ -9,6 +9,14 @@ HOLDS_WRITE = "holds:write"  # create, release, commit holds
 
 ALL = frozenset({ORDERS_WRITE, ORDERS_READ, ORDERS_ADMIN, INVENTORY_READ, INVENTORY_WRITE, HOLDS_WRITE})
 CUSTOMER = frozenset({ORDERS_WRITE, ORDERS_READ})  # what a shop's customer gets
+# a scope that grants others with it: a call centre reads and places orders for anyone
+IMPLIES = {ORDERS_ADMIN: frozenset({ORDERS_READ, ORDERS_WRITE})}
+
+
+def granted(named: frozenset[str]) -> frozenset[str]:
+    """The scopes a token naming `named` holds: those, and what they imply."""
+    return named.union(*(IMPLIES.get(s, ()) for s in named))
+
 
 # what the services expect when AUTH_ISSUER / AUTH_AUDIENCE are not set, and what `make token` mints
 DEFAULT_ISSUER = "order-saga-dev"

@@ -1,5 +1,8 @@
 """authorize() on an aiohttp route, and /metrics on the API port: the 401s, the 403 and their headers."""
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -87,3 +90,17 @@ def test_the_signer_keeps_its_key_private(signer: Signer) -> None:
     key = Path(signer.directory) / "signing-key.pem"
     assert key.stat().st_mode & 0o777 == 0o600
     assert Signer.at(signer.directory).kid == signer.kid  # made once, reused
+
+
+@pytest.mark.parametrize("service", ["order", "payment"])
+def test_a_service_without_a_jwks_refuses_to_start_saying_why(service: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTH_")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / f"{service}-service")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert "AUTH_JWKS_URL" in done.stderr and "AUTH_JWKS_FILE" in done.stderr, done.stderr

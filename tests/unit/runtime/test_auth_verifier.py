@@ -57,6 +57,11 @@ async def test_a_good_token_of_each_key_type_gives_its_principal(kid: str) -> No
     assert p.allows("orders:read") and not p.allows("orders:admin")
 
 
+async def test_orders_admin_reads_and_places_for_anyone() -> None:
+    p = await verifier().verify(token(scope="orders:admin"))
+    assert p.scopes == {"orders:admin", "orders:read", "orders:write"}
+
+
 async def test_the_customer_id_comes_from_the_configured_claim() -> None:
     other = uuid4()
     p = await verifier("customer_id").verify(token(sub="auth0|abc", customer_id=str(other)))
@@ -149,3 +154,41 @@ async def test_a_jwks_url_is_fetched_once_and_again_for_an_unknown_kid(monkeypat
     monkeypatch.setattr("runtime.auth.keys.REFETCH_S", 0)
     assert (await v.verify(token("rsa-1"))).customer_id == CUSTOMER
     assert len(fetched) == 2
+
+
+async def test_keys_from_a_url_are_fetched_at_start_up_and_a_failed_fetch_keeps_the_last_ones(
+    monkeypatch,
+) -> None:
+    calls: list[str] = []
+
+    def fetch() -> dict:
+        calls.append("fetch")
+        if len(calls) > 1:
+            raise OSError("the provider is down")
+        return JWKS
+
+    keys = KeySet({}, fetch, ttl_s=0)  # every lookup finds the keys stale
+    await keys.warm()
+    await keys.warm()  # warm once: the keys are there
+    assert calls == ["fetch"]
+    monkeypatch.setattr("runtime.auth.keys.REFETCH_S", 0)
+    assert await keys.key("ec-1") is not None  # stale, refetched, the fetch failed: the keys stay
+    assert calls == ["fetch", "fetch"]
+
+
+async def test_a_jwks_url_is_read_over_http() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def certs(_request: web.Request) -> web.Response:
+        return web.json_response(JWKS)
+
+    app = web.Application()
+    app.router.add_get("/certs", certs)
+    async with TestServer(app) as server:
+        settings = OrderSettings(
+            auth_jwks_url=str(server.make_url("/certs")), auth_issuer=ISS, auth_audience=AUD
+        )
+        v = Verifier.from_settings(settings)
+        await v.keys.warm()
+        assert (await v.verify(token("rsa-1"))).customer_id == CUSTOMER
