@@ -41,7 +41,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     HTTP_HOST=0.0.0.0
 
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /app --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /app --shell /usr/sbin/nologin app \
+    && install -d -o app -g app -m 700 /var/lib/order-saga/auth
+# ^ compose's auth-keys volume: a new named volume takes this directory's owner, so `app` may write the key
 
 COPY --from=builder /opt/venv /opt/venv
 

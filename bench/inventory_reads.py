@@ -112,7 +112,9 @@ async def measure(
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         for p in ids:
             async with http.put(
-                f"{cache_stack.url('inventory')}/inventory/{p}", json={"name": "b", "quantity": 9}
+                f"{cache_stack.url('inventory')}/inventory/{p}",
+                json={"name": "b", "quantity": 9},
+                headers=cache_stack.tokens.headers(),  # a stock write: an operator's token
             ) as r:
                 assert r.status == 201, await r.text()
         via_cache, via_pg = (

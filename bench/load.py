@@ -41,12 +41,14 @@ async def _post(http: aiohttp.ClientSession, url: str, body: bytes) -> Sent:
     return Sent(None, sent_at, (time.perf_counter() - started) * 1000, attempt, error)
 
 
-async def drive(order_url: str, bodies: list[bytes], rate: float, concurrency: int) -> list[Sent]:
-    """rate > 0: open loop, POST i leaves at start + i/rate whatever the answers; else `concurrency` workers."""
+async def drive(order_url: str, bodies: list[bytes], rate: float, concurrency: int, token: str) -> list[Sent]:
+    """rate > 0: open loop, POST i leaves at start + i/rate whatever the answers; else `concurrency` workers.
+    Every request bears `token` (one that may place orders for the bodies' customers: an operator's)."""
     url = f"{order_url}/orders"
     connector = aiohttp.TCPConnector(limit=0 if rate > 0 else concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=auth) as http:
         if rate > 0:
             return await _open_loop(http, url, bodies, rate)
         return await _closed_loop(http, url, bodies, concurrency)

@@ -53,14 +53,19 @@ async def run_bench(
     loadavg = round(os.getloadavg()[0], 2)
     warm = scenarios.build(scenario, warmup, seed + 1) if warmup else None
     products = {**plan.products, **(warm.products if warm else {})}
-    seeded = await seed_products(target.inventory_url, target.database_urls["inventory"], products)
+    seeded = await seed_products(
+        target.inventory_url, target.database_urls["inventory"], products, target.token
+    )
     timeout = max(60.0, orders / 20)
     if warm:
-        warm_ids = [s.order_id for s in await load.drive(target.order_url, warm.bodies, rate, concurrency)]
+        warm_ids = [
+            s.order_id
+            for s in await load.drive(target.order_url, warm.bodies, rate, concurrency, target.token)
+        ]
         await collect.wait_terminal(target.database_urls["order"], [i for i in warm_ids if i], timeout)
     cpu_before = cpu.sample()
     started = time.time()
-    sent = await load.drive(target.order_url, plan.bodies, rate, concurrency)
+    sent = await load.drive(target.order_url, plan.bodies, rate, concurrency, target.token)
     posted = time.time()
     ids = [s.order_id for s in sent if s.order_id]
     not_terminal = await collect.wait_terminal(target.database_urls["order"], ids, timeout)

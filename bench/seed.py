@@ -15,11 +15,12 @@ PARALLEL_PUTS = 8
 
 
 async def seed_products(
-    inventory_url: str, inventory_db: str, products: Mapping[UUID, tuple[str, int]]
+    inventory_url: str, inventory_db: str, products: Mapping[UUID, tuple[str, int]], token: str
 ) -> str:
-    """Returns how they were seeded: "api" or "database"."""
+    """Returns how they were seeded: "api" or "database". `token`: an operator's (inventory:write)."""
     items = list(products.items())
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30), headers=auth) as http:
 
         async def put(product_id: UUID, name: str, units: int) -> int:
             body = {"name": name, "quantity": units}

@@ -27,8 +27,13 @@ docker-down:
 docker-logs:
 	$(DOCKER_COMPOSE) logs -f --tail=200 $(SERVICES)
 
-## docker-demo: place the sample order and poll it until it reaches a terminal status
+## docker-demo: place the sample order and poll it until it reaches a terminal status (its token signed
+## by the compose stack's key when that stack exists, else by `make up`'s)
+AUTH_KEYS_DIR := /var/lib/order-saga/auth
 docker-demo:
-	bash scripts/demo-order.sh
+	@if [ -n "$$($(DOCKER_COMPOSE) ps -q auth-keys 2>/dev/null)" ]; then \
+		MINT='$(DOCKER_COMPOSE) run --rm -T auth-keys python -m stack.mint --dir $(AUTH_KEYS_DIR)' \
+		bash scripts/demo-order.sh; \
+	else bash scripts/demo-order.sh; fi
 
 .DEFAULT_GOAL := $(_docker_mk_default_goal)

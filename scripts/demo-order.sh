@@ -3,7 +3,9 @@
 # Knobs to walk the other saga paths:
 #   QUANTITY=60 (shipping fails: > SHIPPING_MAX_UNITS), UNIT_PRICE=20000 (payment declined),
 #   PRODUCT_ID=<unknown uuid> (inventory fails). ORDER_URL (default http://localhost:3001),
-#   DEMO_TIMEOUT seconds (default 60).
+#   DEMO_TIMEOUT seconds (default 60). TOKEN: a bearer token for the order's customer; by default one is
+#   minted with MINT (default: `make up`'s key, `.venv/bin/python -m stack.mint`; `make docker-demo` passes
+#   the compose stack's).
 set -euo pipefail
 
 ORDER_URL=${ORDER_URL:-http://localhost:3001}
@@ -15,10 +17,14 @@ DEMO_TIMEOUT=${DEMO_TIMEOUT:-60}
 uuid() { cat /proc/sys/kernel/random/uuid 2>/dev/null || python3 -c 'import uuid; print(uuid.uuid4())'; }
 json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
 
+customer=$(uuid)
+read -r -a mint <<<"${MINT:-.venv/bin/python -m stack.mint}"
+TOKEN=${TOKEN:-$("${mint[@]}" --sub "$customer" | tail -1)}  # orders:write orders:read for that customer
+auth="Authorization: Bearer $TOKEN"
 body=$(printf '{"customer_id": "%s", "payment_method": "credit_card", "items": [{"product_id": "%s", "quantity": %s, "unit_price": %s}]}' \
-    "$(uuid)" "$PRODUCT_ID" "$QUANTITY" "$UNIT_PRICE")
+    "$customer" "$PRODUCT_ID" "$QUANTITY" "$UNIT_PRICE")
 echo "POST $ORDER_URL/orders $body"
-response=$(curl -sS --fail-with-body --max-time 10 -X POST "$ORDER_URL/orders" \
+response=$(curl -sS --fail-with-body --max-time 10 -X POST "$ORDER_URL/orders" -H "$auth" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: $(uuid)" -d "$body") || {
     echo "order not accepted: $response" >&2; exit 1; }
 order_id=$(json_field order_id <<<"$response")
@@ -26,7 +32,7 @@ echo "order $order_id: $(json_field status <<<"$response")"
 
 deadline=$((SECONDS + DEMO_TIMEOUT)) last=""
 while :; do
-    order=$(curl -sS --fail-with-body --max-time 5 "$ORDER_URL/orders/$order_id") || {
+    order=$(curl -sS --fail-with-body --max-time 5 "$ORDER_URL/orders/$order_id" -H "$auth") || {
         echo "GET /orders/$order_id failed: $order" >&2; exit 1; }
     status=$(json_field status <<<"$order")
     [[ "$status" != "$last" ]] && echo "  -> $status" && last=$status

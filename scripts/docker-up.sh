@@ -64,6 +64,10 @@ else
     wait_healthy
 fi
 
+# tokens signed by the stack's development key (the auth-keys volume)
+mint() { "${compose[@]}" run --rm -T auth-keys python -m stack.mint --dir /var/lib/order-saga/auth "$@" | tail -1; }
+operator=$(mint --scopes "inventory:read inventory:write")
+
 # Demo products 00000000-0000-0000-0000-00000000000{1..5}, 100 units each, created only if missing.
 for n in 1 2 3 4 5; do
     id="00000000-0000-0000-0000-00000000000$n"
@@ -71,6 +75,7 @@ for n in 1 2 3 4 5; do
     case "$code" in
         404)
             code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -X PUT "$INVENTORY_URL/inventory/$id" \
+                -H "Authorization: Bearer $operator" \
                 -H 'Content-Type: application/json' -d "{\"name\":\"Demo product $n\",\"quantity\":100}" || true)
             case "$code" in 2??) echo "seeded demo product $id (100 units)" ;;
                 *) echo "warning: seeding $id returned HTTP $code" >&2 ;; esac ;;
@@ -84,6 +89,10 @@ cat <<MSG
   order API      http://localhost:3001   (OpenAPI: http://localhost:3001/openapi.json)
   inventory API  http://localhost:3002
   RabbitMQ UI    http://localhost:15672  (saga / RABBITMQ_PASSWORD in .env)
+
+  A token for the demo customer (orders:write orders:read, 12 h):
+    export TOKEN=$(mint)
+  another: docker-compose run --rm auth-keys python -m stack.mint --dir /var/lib/order-saga/auth --sub <uuid>
 
   make docker-demo    place a sample order and follow it
   make docker-logs    follow the logs

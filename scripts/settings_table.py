@@ -105,7 +105,10 @@ def rows() -> list[tuple[str, str, str, str]]:
         defaults: dict[str, list[str]] = {}
         for service, cls in readers.items():
             default = cls.model_fields[name].get_default(call_default_factory=True)
-            shown = "required" if default is PydanticUndefined else f"`{show_default(default)}`"
+            if default is PydanticUndefined or default is None:  # None: an optional setting, unset
+                shown = "required" if default is PydanticUndefined else "unset"
+            else:
+                shown = f"`{show_default(default)}`"
             defaults.setdefault(shown, []).append(service)
         default_cell = next(iter(defaults)) if len(defaults) == 1 else _per_service(defaults)
         read_by = "all" if len(readers) == len(classes) else ", ".join(readers)

@@ -12,6 +12,7 @@ from stack.infra import Infra
 from stack.isolated import isolated_stack
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack
+from stack.tokens import Signer
 from tests.support import provision
 from tests.support.client import Api
 
@@ -36,21 +37,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 StackFactory = Callable[..., Awaitable[Stack]]
 
 
+@pytest.fixture(scope="session")
+def signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
+    """The session's throwaway signing key and JWKS: every stack accepts its tokens."""
+    return Signer.at(tmp_path_factory.mktemp("auth"))
+
+
 @pytest_asyncio.fixture
-async def make_stack(infra: Infra) -> AsyncIterator[StackFactory]:
+async def make_stack(infra: Infra, signer: Signer) -> AsyncIterator[StackFactory]:
     """A factory of isolated stacks for tests that need their own settings or fault points."""
     async with contextlib.AsyncExitStack() as stacks:
 
         async def make(env: dict[str, str] | None = None, start: bool = True) -> Stack:
-            return await stacks.enter_async_context(isolated_stack(infra, env, start))
+            return await stacks.enter_async_context(isolated_stack(infra, env, start, signer))
 
         yield make
 
 
 @pytest_asyncio.fixture(scope="module")
-async def stack(infra: Infra) -> AsyncIterator[Stack]:
+async def stack(infra: Infra, signer: Signer) -> AsyncIterator[Stack]:
     """One isolated stack shared by the tests of a module."""
-    async with isolated_stack(infra, {"SHIPPING_MAX_UNITS": "50"}) as s:
+    async with isolated_stack(infra, {"SHIPPING_MAX_UNITS": "50"}, signer=signer) as s:
         yield s
 
 
@@ -68,8 +75,11 @@ async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
 
 
 @pytest_asyncio.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+async def http(signer: Signer) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client carrying an operator's token (every scope); tests of authentication set their own."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30), headers=signer.headers(signer.admin())
+    ) as session:
         yield session
 
 

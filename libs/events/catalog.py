@@ -114,11 +114,12 @@ class OrderCreated(Event):
 
 
 class PaymentApprovedPayload(Strict):
-    V2_FIELDS = ("hold_id",)
+    V2_FIELDS = ("hold_id", "customer_id")
     payment_id: UUID
     amount: Money
     items: list[Item] = Field(min_length=1)
     hold_id: UUID | None = None  # v2: order.created's hold_id, carried on to inventory
+    customer_id: UUID | None = None  # v2: order.created's; inventory claims only that customer's hold
 
 
 class PaymentApproved(Event):

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the services: one error shape, JSON in and out, health, readiness, metrics."""
+"""HTTP plumbing shared by the services: one error shape, JSON in and out, health, readiness."""
 
 import asyncio
 import json
@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 import orjson
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, BeforeValidator, Strict, ValidationError
 
 from runtime import metrics
@@ -29,9 +28,17 @@ _UNAVAILABLE = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.LockNotAvailableE
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[Any] | None = None,
+        headers: dict[str, str] | None = None,  # sent with the error (a 401's WWW-Authenticate)
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.headers = headers or {}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -123,7 +130,9 @@ async def error_middleware(
         return response
     except ApiError as exc:
         status = exc.status
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response = error_response(exc.status, exc.code, exc.message, exc.details)
+        response.headers.update(exc.headers)
+        return response
     except InvalidParameter as exc:
         status = 422
         return error_response(422, exc.code, exc.message, [{"field": exc.field, "message": exc.message}])
@@ -167,14 +176,9 @@ async def ready(request: web.Request) -> web.Response:
     return json_response({"status": "ready" if ok else "not_ready", "checks": results}, 200 if ok else 503)
 
 
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
 def base_app() -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[READINESS] = {}
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
-    app.router.add_get("/metrics", metrics_endpoint)
     return app

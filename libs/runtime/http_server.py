@@ -19,6 +19,7 @@ from aiohttp.http import HttpVersion11
 from aiohttp.web_protocol import RequestHandler
 
 from runtime.http import error_response
+from runtime.metrics_http import metrics_app
 
 _Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -80,18 +81,30 @@ class AppRunner(web.AppRunner):
         )
 
 
-async def serve(app: web.Application, host: str, port: int, shutdown_timeout: float) -> None:
-    """What web.run_app does, on AppRunner: serve until SIGTERM or SIGINT, then shut down in order."""
+async def serve(
+    app: web.Application,
+    host: str,
+    port: int,
+    shutdown_timeout: float,
+    metrics: tuple[str, int] | None = None,
+) -> None:
+    """What web.run_app does, on AppRunner: serve until SIGTERM or SIGINT, then shut down in order.
+    `metrics`: (host, port) of the /metrics listener, started once the application is up."""
     runner = AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
+    metrics_runner = web.AppRunner(metrics_app(), access_log=None)
+    await metrics_runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
         await web.TCPSite(runner, host, port).start()
+        if metrics is not None:
+            await web.TCPSite(metrics_runner, *metrics).start()
         await stop.wait()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        await metrics_runner.cleanup()
         await runner.cleanup()

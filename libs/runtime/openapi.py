@@ -32,6 +32,26 @@ def errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": "error", **json_content(ErrorBody)} for s in statuses}
 
 
+BEARER = "bearerAuth"
+SECURITY_SCHEMES = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "a JWT from the identity provider (AUTH_JWKS_URL / AUTH_JWKS_FILE); scopes in `scope`",
+    }
+}
+
+
+def secured(scope: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """`operation` as one that needs a bearer token granting `scope`: its security and its 401 and 403."""
+    return {
+        **operation,
+        "security": [{BEARER: [scope]}],
+        "responses": {**operation["responses"], **errors(401, 403)},
+    }
+
+
 def document(
     title: str, paths: dict[str, Any], requests: list[type[BaseModel]], responses: list[type[BaseModel]]
 ) -> dict[str, Any]:
@@ -49,7 +69,7 @@ def document(
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0"},
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

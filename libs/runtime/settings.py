@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.catalog import LATEST_VERSION, SchemaVersion
 from events.names import DATABASES
+from runtime.auth.scopes import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
@@ -59,7 +60,38 @@ class ServiceSettings(BaseSettings):
         description="the RabbitMQ broker and vhost; TLS: `amqps://<user>:<password>@<host>:5671/<vhost>?cafile=<CA file>`",
     )
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
-    http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")
+    http_port: int = Field(description="port of the HTTP server (the API, `/health`, `/ready`)")
+    # authentication: bearer JWTs an identity provider signs, verified against its JWKS (runtime/auth)
+    auth_jwks_url: str | None = Field(
+        None,
+        description="URL of the identity provider's JWKS (its public keys); this or `AUTH_JWKS_FILE` is required",
+    )
+    auth_jwks_file: str | None = Field(
+        None,
+        description="a JWKS file to verify tokens with instead of `AUTH_JWKS_URL` (`make up` writes one)",
+    )
+    auth_issuer: str = Field(DEFAULT_ISSUER, description="the `iss` every token must carry")
+    auth_audience: str = Field(DEFAULT_AUDIENCE, description="the `aud` every token must carry")
+    auth_customer_claim: str = Field(
+        "sub", description="the token claim holding the caller's customer id (a UUID)"
+    )
+    auth_leeway: Duration = Field(
+        timedelta(seconds=30), description="clock skew allowed when checking a token's `exp` and `nbf`"
+    )
+    auth_jwks_cache: Duration = Field(
+        timedelta(minutes=5),
+        description="how long keys fetched from `AUTH_JWKS_URL` are kept; an unknown `kid` refetches sooner",
+    )
+    # metrics: a listener of their own, never the public port unless METRICS_TOKEN is set
+    metrics_host: str = Field("127.0.0.1", description="address the `/metrics` listener binds to")
+    metrics_port: int = Field(description="port of the `/metrics` listener (Prometheus)")
+    metrics_token: str | None = Field(
+        None,
+        description=(
+            "if set, `/metrics` is also served on `HTTP_PORT` to `Authorization: Bearer <METRICS_TOKEN>`"
+            " (404 there otherwise)"
+        ),
+    )
     log_level: str = Field(
         "INFO", description="log level; logs are JSON lines carrying `order_id` and `event_id`"
     )

@@ -127,10 +127,11 @@ PENDING: web.RequestKey[Claimed | None] = web.RequestKey("idempotent_write")
 
 
 def unit_of_work(
-    request: web.Request, pool: asyncpg.Pool, on_commit: OnCommit | None = None, *, scope: str = ""
+    request: web.Request, pool: asyncpg.Pool, on_commit: OnCommit | None = None, *, scope: str
 ) -> UnitOfWork:
     """The write's unit of work: with an Idempotency-Key header (422 if it is not 1 to MAX_KEY visible
-    ASCII characters) one that claims it; without, a plain one. `scope`: whose keys (the subject)."""
+    ASCII characters) one that claims it; without, a plain one. `scope`: whose keys, the authenticated
+    subject (no default, so no write forgets it); claims of one scope never meet another's."""
     if PENDING not in request:
         raise RuntimeError("idempotency.middleware is not installed on this application")
     key = params.header(request.headers, HEADER, MAX_KEY)

@@ -24,6 +24,9 @@ from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
 from messaging.topology import declare_topology_at_start
+from runtime import metrics_http
+from runtime.auth import guard as auth
+from runtime.auth.verifier import AuthConfigError
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
 from runtime.http_server import serve
@@ -130,6 +133,9 @@ def create_app(spec: ServiceSpec[S], settings: S | None = None) -> web.Applicati
     app = base_app()
     app.middlewares.append(idempotency.middleware)  # inside the error middleware: its errors are shaped
     s = settings or spec.settings_cls()
+    auth.install(app, s)  # no way to verify tokens: AuthConfigError, the service does not start
+    if s.metrics_token:
+        app.router.add_get(metrics_http.PATH, metrics_http.guarded(s.metrics_token))
     app[SCHEMA_VERSION] = s.event_schema_version
     for ctx in (_database, _broker, _relay):
         app.cleanup_ctx.append(lambda a, ctx=ctx: ctx(a, spec, s))
@@ -143,6 +149,9 @@ def run(spec: ServiceSpec[S]) -> None:
     settings = spec.settings_cls()
     configure_logging(spec.name, settings.log_level)
     uvloop.install()
-    asyncio.run(
-        serve(create_app(spec, settings), settings.http_host, settings.http_port, settings.shutdown_timeout_s)
-    )
+    try:
+        app = create_app(spec, settings)
+    except AuthConfigError as exc:
+        raise SystemExit(f"{spec.name}-service: {exc}") from None
+    metrics = (settings.metrics_host, settings.metrics_port)
+    asyncio.run(serve(app, settings.http_host, settings.http_port, settings.shutdown_timeout_s, metrics))

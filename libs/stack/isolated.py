@@ -3,25 +3,32 @@ afterwards."""
 
 import contextlib
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from stack.infra import Infra, create_vhost, delete_redis_keys, delete_vhost, drop_databases, run_id
 from stack.roles import provision_roles, remove_roles
 from stack.supervisor import Stack
+from stack.tokens import Signer
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "var/test-logs"))  # each stack's service logs
 
 
 @contextlib.asynccontextmanager
 async def isolated_stack(
-    infra: Infra, env: dict[str, str] | None = None, start: bool = True
+    infra: Infra, env: dict[str, str] | None = None, start: bool = True, signer: Signer | None = None
 ) -> AsyncIterator[Stack]:
+    """`signer`: whose tokens the stack accepts (the tests' session key); None: a throwaway of its own."""
     rid = run_id()
     vhost = f"saga-test-{rid}"
     log_dir = ARTIFACTS / rid
     log_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(infra, await create_vhost(infra, vhost), f"saga_{rid}", log_dir, env=dict(env or {}))
+    keys = contextlib.ExitStack()
+    if signer is None:  # a key of its own, removed with the stack
+        signer = Signer.at(keys.enter_context(tempfile.TemporaryDirectory(prefix=f"saga-auth-{rid}-")))
+    amqp = await create_vhost(infra, vhost)
+    stack = Stack(infra, amqp, f"saga_{rid}", log_dir, env=dict(env or {}), signer=signer)
     try:
         stack.roles.update(await provision_roles(infra, stack.db_prefix))  # the services run as these
         if start:
@@ -33,3 +40,4 @@ async def isolated_stack(
         await drop_databases(infra, f"saga_{rid}_")
         await remove_roles(infra, stack.db_prefix)
         await delete_redis_keys(stack.redis_url, stack.redis_prefix)
+        keys.close()

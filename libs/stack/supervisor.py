@@ -19,6 +19,7 @@ from checker import Targets
 from events.names import DATABASES, SERVICES
 from runtime.dbroles import DatabaseRole
 from stack.infra import Infra
+from stack.tokens import Signer
 from stack.wait import eventually
 
 BIN = Path(sys.executable).parent
@@ -40,6 +41,21 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     roles: dict[str, DatabaseRole] = field(default_factory=dict)  # the services' own (stack.roles)
+    signer: Signer | None = None  # whose tokens the services accept; None: a key of its own, in log_dir
+    metrics_ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+
+    def __post_init__(self) -> None:
+        if self.signer is None:
+            self.signer = Signer.at(self.log_dir / "auth")
+
+    @property
+    def tokens(self) -> Signer:
+        assert self.signer is not None
+        return self.signer
+
+    def metrics_url(self, service: str) -> str:
+        """The service's /metrics listener (not its API port)."""
+        return f"http://127.0.0.1:{self.metrics_ports[service]}/metrics"
 
     def database_url(self, service: str) -> str:
         """The service's database as the superuser sees it (tests and the checker look with it)."""
@@ -84,6 +100,9 @@ class Stack:
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(self.ports[service]),
+            "METRICS_HOST": "127.0.0.1",
+            "METRICS_PORT": str(self.metrics_ports[service]),
+            **self.tokens.env(),
             "RETRY_BASE_DELAY_MS": "50",
             "STARTUP_TIMEOUT_S": "30",
             # PostgreSQL allows 100 connections and `make up` holds ~45: keep test stacks small

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from stack.tokens import DEMO_CUSTOMER
 from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api, Inventory, order_body
@@ -29,8 +30,12 @@ async def hold(inv: Inventory, product: UUID, units: int, **extra: Any) -> str:
     return answer["hold_id"]
 
 
-async def checkout(api: Api, items: list[tuple[UUID, int, str]], hold_id: str) -> dict[str, Any]:
-    async with api.http.post(f"{api.order_url}/orders", json={**order_body(items), "hold_id": hold_id}) as r:
+async def checkout(
+    api: Api, items: list[tuple[UUID, int, str]], hold_id: str, customer: UUID = DEMO_CUSTOMER, **kwargs: Any
+) -> dict[str, Any]:
+    """An order of `customer` (by default the hold's: the operator token's customer) claiming the hold."""
+    body = {**order_body(items, customer), "hold_id": hold_id}
+    async with api.http.post(f"{api.order_url}/orders", json=body, **kwargs) as r:
         body = await r.json()
         assert r.status == 201, body
     return await api.terminal(UUID(body["order_id"]))

@@ -2,7 +2,9 @@
 succeeds, and every answer the README shows under a command (`# {...}`) is what the API answers."""
 
 import asyncio
+import os
 import re
+import sys
 from pathlib import Path
 from uuid import UUID
 
@@ -10,7 +12,8 @@ import aiohttp
 import pytest
 
 from stack.supervisor import Stack
-from tests.support.client import Api
+from stack.tokens import DEMO_CUSTOMER
+from tests.support.client import Api, order_body
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +39,22 @@ async def run_block(block: str, stack: Stack, order_id: str) -> str:
         .replace("http://localhost:3002", stack.url("inventory"))
         .replace("<order_id>", order_id)
     )
-    # every request must succeed: curl fails the script on a 4xx or 5xx and prints the answer
-    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 10 "$@"; echo; }\n'
+    # every request must succeed: curl fails the script on a 4xx or 5xx and prints the answer; `make
+    # token` is answered as `make` would, with the stack's signing key
+    prelude = (
+        'set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 10 "$@"; echo; }\n'
+        'make() { local a; local -a args=(); for a in "$@"; do case $a in SUB=*) args+=(--sub "${a#SUB=}");;'
+        ' SCOPES=*) args+=(--scopes "${a#SCOPES=}");; TTL=*) args+=(--ttl "${a#TTL=}");; esac; done;'
+        ' "$SAGA_PYTHON" -m stack.mint --dir "$SAGA_AUTH_DIR" "${args[@]}"; }\n'
+    )
+    env = {**os.environ, "SAGA_PYTHON": sys.executable, "SAGA_AUTH_DIR": str(stack.tokens.directory)}
     proc = await asyncio.create_subprocess_exec(
-        "bash", "-c", prelude + script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        "bash",
+        "-c",
+        prelude + script,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
     )
     out, _ = await proc.communicate()
     assert proc.returncode == 0, f"a README example failed:\n{script}\n---\n{out.decode()}"
@@ -55,7 +70,11 @@ async def test_the_readme_curl_examples_work_as_shown(
         f"{stack.url('inventory')}/inventory/{DEMO_PRODUCT}", json={"name": "Demo product 1", "quantity": 100}
     ) as r:
         assert r.status in (200, 201), await r.text()
-    order_id = str(await api.place([(UUID(DEMO_PRODUCT), 1, "49.90")]))
+    # an order of the demo customer, whose token the examples use
+    body = order_body([(UUID(DEMO_PRODUCT), 1, "49.90")], customer_id=DEMO_CUSTOMER)
+    async with http.post(f"{stack.url('order')}/orders", json=body) as r:
+        assert r.status == 201, await r.text()
+        order_id = (await r.json())["order_id"]
     blocks = bash_blocks(README.read_text(), api_prefix)
     assert blocks, f"no README example for {api_prefix}"
     for block in blocks:

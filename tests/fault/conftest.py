@@ -10,6 +10,7 @@ import pytest_asyncio
 from stack.infra import Infra
 from stack.isolated import isolated_stack
 from stack.supervisor import Stack
+from stack.tokens import Signer
 from tests.fault.figures import Figures, save, table
 
 _RECORDED: list[Figures] = []
@@ -23,9 +24,9 @@ def lean(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def shared_stack(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+async def shared_stack(infra: Infra, signer: Signer, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
     """One stack for the tests of a module, with the module's STACK_ENV."""
-    async with isolated_stack(infra, lean(getattr(request.module, "STACK_ENV", {}))) as s:
+    async with isolated_stack(infra, lean(getattr(request.module, "STACK_ENV", {})), signer=signer) as s:
         yield s
 
 

@@ -15,6 +15,7 @@ import asyncpg
 
 from events.statuses import TERMINAL
 from stack.supervisor import Stack
+from stack.tokens import DEMO_CUSTOMER
 from stack.wait import eventually
 from tests.support.client import order_body
 
@@ -44,7 +45,9 @@ class Orders:
     async def place(
         self, items: Items, expect: str | None = None, deadline_s: float = 90, hold_id: UUID | None = None
     ) -> UUID:
-        key, body = str(uuid4()), order_body(items, hold_id=hold_id)
+        # a hold is claimed only by an order of its owner: the operator token's customer, who made it
+        customer = DEMO_CUSTOMER if hold_id is not None else None
+        key, body = str(uuid4()), order_body(items, customer, hold_id=hold_id)
         deadline = time.monotonic() + deadline_s
         while True:
             try:

@@ -65,7 +65,7 @@ async def duplicates_seen(http, stack: Stack) -> float:
     """Deliveries every consumer recognised as already applied (its inbox had the event id)."""
     return sum(
         [
-            await counter(http, stack.url(s), "saga_events_consumed_total", outcome="duplicate")
+            await counter(http, stack.metrics_url(s), "saga_events_consumed_total", outcome="duplicate")
             for s in SERVICES
         ]
     )

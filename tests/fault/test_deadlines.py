@@ -55,7 +55,7 @@ async def test_a_handler_over_its_deadline_is_rolled_back_and_retried_without_do
     )
     orders = Orders(http, stack)
     order_id = await orders.place([(product, 1, "10.00")], "CONFIRMED")
-    payment = stack.url("payment")
+    payment = stack.metrics_url("payment")
 
     # the handler charged and wrote its payment row, then stalls before commit: past its deadline
     await eventually(lambda: (tmp_path / f"{POINT}.waiting").exists(), 30, 0.05, "the handler at the barrier")

@@ -29,17 +29,23 @@ from tests.support.stock import new_product
 pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("FAULT_SEED", "4242"))
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
-CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
+# ignored_auth: an operation the document secures is also sent without the token, and must refuse it
+CHECKS = (
+    "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,"
+    "ignored_auth"
+)
 ST = Path(sys.executable).parent / "st"
 
 
-async def _schemathesis(base_url: str, workdir: Path) -> tuple[int, str]:
+async def _schemathesis(base_url: str, workdir: Path, token: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         str(ST),
         "run",
         f"{base_url}/openapi.json",
         "--url",
         base_url,
+        "--header",
+        f"Authorization: Bearer {token}",  # an operator's: every scope, so the generated cases reach the API
         "--checks",
         CHECKS,
         # one worker: deterministic order, and CPython 3.11's ast.parse is not thread-safe (hypothesis
@@ -69,7 +75,7 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     shared_stack, figures: Figures, tmp_path: Path, service: str
 ) -> None:
     print(f"FAULT_SEED={SEED} SCHEMATHESIS_MAX_EXAMPLES={MAX_EXAMPLES}")
-    code, output = await _schemathesis(shared_stack.url(service), tmp_path)
+    code, output = await _schemathesis(shared_stack.url(service), tmp_path, shared_stack.tokens.admin())
     assert code == 0, f"schemathesis (seed {SEED}) against the {service} API:\n{output[-6000:]}"
     await assert_clean(shared_stack, quiet_timeout=120)
     figures.faults = _cases(output)
@@ -313,7 +319,8 @@ async def test_an_idempotency_key_of_invalid_utf8_is_a_422(shared_stack) -> None
     raw = await _raw(
         shared_stack.ports["order"],
         b"POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
+        + f"Authorization: Bearer {shared_stack.tokens.admin()}\r\n".encode()
+        + b"Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\xc0\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
     )
     head, _, payload = raw.partition(b"\r\n\r\n")

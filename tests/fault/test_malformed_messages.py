@@ -92,7 +92,7 @@ async def test_malformed_messages_go_straight_to_the_dlq_and_the_consumer_stays_
         ("inventory", ["inventory.payment-approved"]),
     ):
         for q in queues:
-            assert await counter(http, stack.url(service), "saga_events_retried_total", queue=q) == 0
+            assert await counter(http, stack.metrics_url(service), "saga_events_retried_total", queue=q) == 0
 
     # the consumers are still there and still work
     product = await new_product(stack, 10)

@@ -50,7 +50,7 @@ async def test_poison_message_is_tried_max_attempts_then_dead_lettered_while_oth
         await connection.close()
     assert (letter.order_id, letter.attempts, letter.reason) == (str(poison), ATTEMPTS, "attempts_exhausted")
     assert "FaultInjected" in letter.error and str(poison) in letter.error
-    payment = stack.url("payment")
+    payment = stack.metrics_url("payment")
     assert await counter(http, payment, "saga_events_retried_total", queue=QUEUE) == ATTEMPTS - 1
     assert await counter(http, payment, "saga_events_dead_lettered_total", queue=QUEUE) == 1
     assert (await orders.final_statuses())[poison] == "PENDING"

@@ -47,9 +47,9 @@ async def private_redis(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 
 
 @pytest_asyncio.fixture(scope="module")
-async def redis_stack(infra, private_redis: PrivateRedis) -> AsyncIterator[Stack]:
+async def redis_stack(infra, signer, private_redis: PrivateRedis) -> AsyncIterator[Stack]:
     env = lean({"REDIS_URL": private_redis.url, "CACHE_RECONCILE_INTERVAL": "1s"})
-    async with isolated_stack(infra, env) as stack:
+    async with isolated_stack(infra, env, signer=signer) as stack:
         yield stack
 
 

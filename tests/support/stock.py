@@ -13,7 +13,8 @@ from stack.supervisor import Stack
 
 async def add_products(stack: Stack, products: Mapping[UUID, int]) -> None:
     """Create each product with that many units; a product that exists already is an error."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+    headers = stack.tokens.headers()  # an operator's token
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30), headers=headers) as http:
 
         async def put(product_id: UUID, units: int) -> None:
             body = {"name": f"Test product {product_id}", "quantity": units}

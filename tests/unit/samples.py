@@ -119,8 +119,10 @@ def as_version(event: E, version: int) -> E:
 def _v2_fields(event: Event) -> dict[str, Any]:
     """What version 2 adds to this event's payload, filled in (nothing for the types it left alone)."""
     p = event.payload
-    if isinstance(event, OrderCreated | PaymentApproved):
+    if isinstance(event, OrderCreated):
         return {"hold_id": uuid4()}
+    if isinstance(event, PaymentApproved):
+        return {"hold_id": uuid4(), "customer_id": uuid4()}
     if isinstance(p, InventoryReservedPayload):
         return {
             "allocations": [

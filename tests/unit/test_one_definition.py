@@ -88,4 +88,12 @@ def test_the_scripts_wait_on_the_ports_the_services_listen_on():
         check=True,
     ).stdout.split()
     assert sorted(map(int, ports)) == sorted(_default(SETTINGS[s], "http_port") for s in SERVICES)
+    metrics_ports = subprocess.run(
+        ["bash", "-c", 'source scripts/ports.sh && echo "${METRICS_PORTS[@]}"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sorted(map(int, metrics_ports)) == sorted(_default(SETTINGS[s], "metrics_port") for s in SERVICES)
     assert not re.search(r"\b300\d\b", (ROOT / "scripts" / "up.sh").read_text().split("cat <<TXT")[0])

@@ -11,6 +11,7 @@ from stockcache import DEFAULT_PREFIX
 class InventorySettings(ServiceSettings):
     database_url: str = local_database_url("inventory")
     http_port: int = 3002
+    metrics_port: int = 9102
     # Redis: a cache and an index, never the source of truth; every call is short and never retried
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0",

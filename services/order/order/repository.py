@@ -20,7 +20,7 @@ async def place_order(
     total: Decimal,
     items: list[tuple[UUID, int, Decimal]],
     created: Event,
-    key: str | None,
+    key: tuple[str, str] | None,  # (scope, Idempotency-Key): the caller's subject and its key
     request_hash: str | None,
     schema_version: int,
     hold_id: UUID | None,
@@ -31,8 +31,8 @@ async def place_order(
     (by a committed request; a concurrent claimer of the same key is waited for) and nothing was written."""
     outgoing = Outgoing([created], schema_version)
     placed = await conn.fetchval(
-        "WITH claim AS (INSERT INTO idempotency_requests (key, request_hash, order_id)"
-        "  SELECT $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key),"
+        "WITH claim AS (INSERT INTO idempotency_requests (scope, key, request_hash, order_id)"
+        "  SELECT $18, $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (scope, key) DO NOTHING RETURNING key),"
         " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
         " o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status, hold_id)"
         "  SELECT $1, $2, $3, $4, $5, $17 FROM go),"
@@ -51,11 +51,12 @@ async def place_order(
         [i[0] for i in items],
         [i[1] for i in items],
         [i[2] for i in items],
-        key,
+        key[1] if key else None,
         request_hash,
         *outgoing.params(),
         created.event_id,
         hold_id,
+        key[0] if key else "",
     )
     return outgoing.rows() if placed else None
 
@@ -116,13 +117,21 @@ async def lock_statuses(conn: asyncpg.Connection, order_ids: list[UUID]) -> dict
     return {r["order_id"]: r["status"] for r in rows}
 
 
-async def existing_claim(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
-    """The request that claimed `key` first: its body's hash and its order."""
-    return await conn.fetchrow("SELECT request_hash, order_id FROM idempotency_requests WHERE key = $1", key)
+async def existing_claim(conn: asyncpg.Connection, key: tuple[str, str]) -> asyncpg.Record | None:
+    """The request that claimed (scope, key) first: its body's hash and its order."""
+    return await conn.fetchrow(
+        "SELECT request_hash, order_id FROM idempotency_requests WHERE scope = $1 AND key = $2", *key
+    )
 
 
-async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
-    row = await conn.fetchrow("SELECT * FROM orders WHERE order_id = $1", order_id)
+async def get_order(conn: asyncpg.Connection, order_id: UUID, customer_id: UUID | None = None) -> dict | None:
+    """The order with its items, history and shipments; None if unknown or, given `customer_id`,
+    another customer's."""
+    row = await conn.fetchrow(
+        "SELECT * FROM orders WHERE order_id = $1 AND ($2::uuid IS NULL OR customer_id = $2)",
+        order_id,
+        customer_id,
+    )
     if row is None:
         return None
     items = await conn.fetch(
@@ -147,15 +156,23 @@ async def get_order(conn: asyncpg.Connection, order_id: UUID) -> dict | None:
 
 
 async def list_orders(
-    conn: asyncpg.Connection, status: str | None, limit: int, after: tuple[datetime, UUID] | None
+    conn: asyncpg.Connection,
+    status: str | None,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+    customer_id: UUID | None = None,
 ) -> list[asyncpg.Record]:
+    """Newest first; only `customer_id`'s orders when given. Two statements, not `$5 IS NULL OR ...`, so
+    a prepared statement's generic plan still walks orders_by_customer for one customer."""
+    own = " AND customer_id = $5" if customer_id is not None else " AND $5::uuid IS NULL"
     return await conn.fetch(
         "SELECT order_id, customer_id, status, total_amount, tracking_code, created_at, updated_at FROM orders"
         " WHERE ($1::text IS NULL OR status = $1)"
         " AND ($2::timestamptz IS NULL OR (created_at, order_id) < ($2, $3))"
-        " ORDER BY created_at DESC, order_id DESC LIMIT $4",
+        f"{own} ORDER BY created_at DESC, order_id DESC LIMIT $4",
         status,
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        customer_id,
     )

@@ -99,6 +99,7 @@ def _charge(event: OrderCreated, amount: Decimal, uow: UnitOfWork, settings: Pay
                 amount=decision.amount,
                 items=event.payload.items,
                 hold_id=event.payload.hold_id,  # the checkout hold goes on to inventory, which claims it
+                customer_id=event.payload.customer_id,  # whose hold it may claim
             ),
         )
     )

@@ -9,30 +9,24 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from events import PaymentApproved
 from events.catalog import Item, PaymentApprovedPayload
-from inventory.api.holds import HOLD_TTLS, HoldTtls
-from inventory.api.routes import add_routes
-from inventory.availability.projection import PROJECTION, Projection
-from runtime.http import base_app
-from servicekit import idempotency
-from servicekit.service import POOL
+from inventory.api.holds import HoldTtls
+from inventory.availability.projection import Projection
+from stack.tokens import DEMO_CUSTOMER, Signer
 from stack.wait import eventually
+from tests.integration.inventory.support import TTLS, serve_api
 
-TTLS = HoldTtls(default_s=600.0, max_s=3600.0)
+OWNER = DEMO_CUSTOMER  # whose holds the tests make by default: the operator token's customer
 
 
 @asynccontextmanager
 async def hold_client(
-    pool: asyncpg.Pool, projection: Projection, ttls: HoldTtls = TTLS
+    pool: asyncpg.Pool, projection: Projection, signer: Signer, ttls: HoldTtls = TTLS
 ) -> AsyncIterator[TestClient]:
-    app = base_app()
-    app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
-    app[POOL], app[PROJECTION], app[HOLD_TTLS] = pool, projection, ttls
-    add_routes(app)
-    async with TestClient(TestServer(app)) as c:
+    async with serve_api(pool, projection, signer, ttls=ttls) as c:
         yield c
 
 
@@ -55,7 +49,10 @@ async def hold(client: TestClient, *items: tuple[UUID, int], ttl_s: int | None =
 
 
 def approved_with_hold(
-    items: list[tuple[UUID, int]], hold_id: UUID | None, order_id: UUID | None = None
+    items: list[tuple[UUID, int]],
+    hold_id: UUID | None,
+    order_id: UUID | None = None,
+    customer_id: UUID | None = OWNER,
 ) -> PaymentApproved:
     return PaymentApproved.new(
         order_id or uuid4(),
@@ -64,6 +61,7 @@ def approved_with_hold(
             amount=Decimal(sum(q for _, q in items)),
             items=[Item(product_id=p, quantity=q, unit_price=Decimal("1.00")) for p, q in items],
             hold_id=hold_id,
+            customer_id=customer_id,
         ),
     )
 

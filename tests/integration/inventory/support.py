@@ -1,4 +1,5 @@
-"""Helpers for the inventory integration tests: events, products, a projection on a given Redis."""
+"""Helpers for the inventory integration tests: events, products, a projection on a given Redis, the API
+served in-process (accepting the session signer's tokens)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,14 +12,20 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from events import PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
+from inventory.api.holds import HOLD_TTLS, HoldTtls
 from inventory.api.routes import add_routes
 from inventory.availability.projection import PROJECTION, Projection
 from inventory.availability.redis_gate import RedisGate, connect
 from inventory.stock import admin, repository, warehouses
 from messaging.unit_of_work import UnitOfWork
+from runtime.auth.guard import VERIFIER
 from runtime.http import base_app
 from servicekit import idempotency
 from servicekit.service import POOL
+from stack.tokens import Signer
+
+TTLS = HoldTtls(default_s=600.0, max_s=3600.0)
+ADMIN_TOKEN = "admin"  # serve_api's default: the signer's operator token
 
 
 def make_projection(
@@ -115,11 +122,22 @@ async def receive(
 
 
 @asynccontextmanager
-async def serve_api(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    """The inventory API's real routes on the test's database and Redis, as servicekit wires them."""
+async def serve_api(
+    pool: asyncpg.Pool,
+    projection: Projection,
+    signer: Signer,
+    token: str | None = ADMIN_TOKEN,
+    ttls: HoldTtls = TTLS,
+) -> AsyncIterator[TestClient]:
+    """The inventory API's real routes on the test's database and Redis, as servicekit wires them; its
+    client sends `token` (by default an operator's, every scope; None: no Authorization header)."""
     app = base_app()
     app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
-    app[POOL], app[PROJECTION] = pool, projection
+    app[VERIFIER] = signer.verifier()  # as create_app's auth.install does, from AUTH_JWKS_FILE
+    app[POOL], app[PROJECTION], app[HOLD_TTLS] = pool, projection, ttls
     add_routes(app)
-    async with TestClient(TestServer(app)) as client:
+    if token == ADMIN_TOKEN:
+        token = signer.admin()
+    headers = {} if token is None else signer.headers(token)
+    async with TestClient(TestServer(app), headers=headers) as client:
         yield client

@@ -24,14 +24,15 @@ from inventory.stock import queries
 from inventory.stock.move_rules import MAX_LINES
 from runtime.http import MAX_BODY_BYTES
 from servicekit import idempotency
+from stack.tokens import Signer
 from tests.integration.inventory.support import approved, deliver, failed, new_products, serve_api, warehouse
 
 SETTINGS = InventorySettings(reservation_ttl="10m")
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    async with serve_api(pool, projection) as c:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
+    async with serve_api(pool, projection, signer) as c:
         yield c
 
 

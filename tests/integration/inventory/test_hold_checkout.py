@@ -13,10 +13,11 @@ from events.codec import decode, encode
 from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
 from inventory.holds import service
+from inventory.holds.owners import Caller
 from inventory.settings import InventorySettings
 from inventory.stock import queries
 from messaging.unit_of_work import UnitOfWork
-from tests.integration.inventory.holds_support import approved_with_hold, ledger, until_due
+from tests.integration.inventory.holds_support import OWNER, approved_with_hold, ledger, until_due
 from tests.integration.inventory.support import approved, deliver, new_products, scheduled
 
 SETTINGS = InventorySettings(reservation_ttl="10m")
@@ -27,9 +28,9 @@ def _apply(projection: Projection):
     return partial(apply_events, settings=SETTINGS, projection=projection)
 
 
-async def _hold(pool, projection, items: dict[UUID, int], ttl_s: float = 60) -> UUID:
+async def _hold(pool, projection, items: dict[UUID, int], ttl_s: float = 60, owner: UUID = OWNER) -> UUID:
     async with UnitOfWork(pool) as uow:
-        made = await service.create(uow, projection, dict(sorted(items.items())), ttl_s)
+        made = await service.create(uow, projection, dict(sorted(items.items())), ttl_s, owner)
         assert isinstance(made, service.Hold), made
         await uow.commit()
     return made.hold_id
@@ -106,7 +107,9 @@ async def test_a_hold_claimed_committed_or_missing_is_a_mismatch(pool, projectio
     await _mismatch(pool, projection, approved_with_hold([(p, 1)], claimed))  # another order
     sold = await _hold(pool, projection, {p: 1})
     async with UnitOfWork(pool) as uow:
-        assert isinstance(await service.end(uow, projection, sold, "commit", "POS-1"), service.Hold)
+        assert isinstance(
+            await service.end(uow, projection, sold, "commit", Caller(OWNER), "POS-1"), service.Hold
+        )
         await uow.commit()
     await _mismatch(pool, projection, approved_with_hold([(p, 1)], sold))
     await _mismatch(pool, projection, approved_with_hold([(p, 1)], uuid4()))  # no such hold
@@ -131,7 +134,7 @@ async def test_a_released_hold_leaves_the_order_a_fresh_reservation(pool, projec
     [p] = await new_products(pool, 3)
     hold_id = await _hold(pool, projection, {p: 3})
     async with UnitOfWork(pool) as uow:
-        assert isinstance(await service.end(uow, projection, hold_id, "release"), service.Hold)
+        assert isinstance(await service.end(uow, projection, hold_id, "release", Caller(OWNER)), service.Hold)
         await uow.commit()
     event = approved_with_hold([(p, 2)], hold_id)  # its lines need not match any more
     [reserved] = await deliver(pool, _apply(projection), event)

@@ -19,6 +19,7 @@ from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
 from inventory.reservations.expiry import sweep, sweep_once
 from inventory.settings import InventorySettings
+from stack.tokens import Signer
 from tests.integration.inventory.holds_support import approved_with_hold, call, hold, hold_client, until_due
 from tests.integration.inventory.support import deliver, new_products
 
@@ -28,8 +29,8 @@ SETTINGS = InventorySettings(reservation_ttl="10m")
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    async with hold_client(pool, projection) as c:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
+    async with hold_client(pool, projection, signer) as c:
         yield c
 
 

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from inventory.availability.cache import cached_available
 from inventory.availability.projection import Projection
 from inventory.stock import queries
+from stack.tokens import Signer
 from tests.integration.inventory.holds_support import call, hold, hold_client, ledger, lines, until_due
 from tests.integration.inventory.support import new_products, receive, warehouse
 
@@ -22,8 +23,8 @@ KEY = {"Idempotency-Key": "hold-key-1"}
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    async with hold_client(pool, projection) as c:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
+    async with hold_client(pool, projection, signer) as c:
         yield c
 
 

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from inventory.availability.projection import Projection
 from servicekit import idempotency
+from stack.tokens import Signer
 from stack.wait import eventually
 from tests.integration.inventory.support import serve_api
 from tests.support.stock import stock_view
@@ -22,8 +23,8 @@ KEY = {"Idempotency-Key": "retry-me-1"}
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    async with serve_api(pool, projection) as c:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
+    async with serve_api(pool, projection, signer) as c:
         yield c
 
 

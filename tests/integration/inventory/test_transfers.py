@@ -21,6 +21,7 @@ from inventory.settings import InventorySettings
 from inventory.stock import queries
 from inventory.stock.repository import Snapshot
 from servicekit import idempotency
+from stack.tokens import Signer
 from tests.integration.inventory.support import (
     approved,
     deliver,
@@ -32,8 +33,8 @@ from tests.integration.inventory.support import (
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
-    async with serve_api(pool, projection) as c:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
+    async with serve_api(pool, projection, signer) as c:
         yield c
 
 

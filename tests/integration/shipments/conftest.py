@@ -14,9 +14,11 @@ import shipping
 from messaging.outbox import Row
 from order.http import add_routes
 from order.settings import OrderSettings
+from runtime.auth import guard
 from runtime.http import base_app
 from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 from stack.infra import Infra
+from stack.tokens import Signer
 from tests.support.databases import cloned_database, template_database
 
 SERVICES = {"order": order, "payment": payment, "shipping": shipping}
@@ -66,19 +68,21 @@ class HandedRows:
         self.rows.extend(rows)
 
 
-async def order_api(pool: asyncpg.Pool, settings: OrderSettings) -> TestClient:
+async def order_api(pool: asyncpg.Pool, settings: OrderSettings, signer: Signer) -> TestClient:
+    """The order routes over `pool`, accepting `signer`'s tokens; the client carries an operator's."""
     app = base_app()
     app[POOL] = pool
     app[RELAY] = HandedRows()  # type: ignore[assignment]
     app[SCHEMA_VERSION] = settings.event_schema_version
+    app[guard.VERIFIER] = signer.verifier()
     add_routes(app)
-    client = TestClient(TestServer(app))
+    client = TestClient(TestServer(app), headers=signer.headers())
     await client.start_server()
     return client
 
 
 @pytest_asyncio.fixture
-async def api(pools: dict[str, asyncpg.Pool]) -> AsyncIterator[TestClient]:
-    client = await order_api(pools["order"], OrderSettings())
+async def api(pools: dict[str, asyncpg.Pool], signer: Signer) -> AsyncIterator[TestClient]:
+    client = await order_api(pools["order"], OrderSettings(), signer)
     yield client
     await client.close()

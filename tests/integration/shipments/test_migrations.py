@@ -159,7 +159,7 @@ async def test_shipments_from_before_upgrade_in_place_and_the_handler_goes_on_fr
             )
 
 
-async def test_an_order_from_before_shows_no_shipments_and_no_hold_and_takes_them_later(old_database):
+async def test_an_order_from_before_shows_no_shipments_and_no_hold_and_takes_them_later(old_database, signer):
     url, first = old_database
     await migrated_as_it_was(url, first, "order", "0001.orders.sql")
     old, later = uuid4(), uuid4()
@@ -176,7 +176,7 @@ async def test_an_order_from_before_shows_no_shipments_and_no_hold_and_takes_the
     await asyncio.to_thread(migrate, url, MESSAGING_MIGRATIONS, migrations_of("order"))
 
     async with asyncpg.create_pool(url, min_size=1, max_size=2) as pool:
-        api = await order_api(pool, OrderSettings())
+        api = await order_api(pool, OrderSettings(), signer)
         try:
             order = await (await api.get(f"/orders/{old}")).json()
             assert (order["tracking_code"], order["shipments"], order["hold_id"]) == (

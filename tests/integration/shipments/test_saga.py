@@ -157,8 +157,8 @@ async def test_an_order_placed_without_a_hold_has_none_and_no_shipments_before_s
     assert order["hold_id"] is None and order["shipments"] == [] and order["tracking_code"] is None
 
 
-async def test_a_hold_is_refused_with_422_while_the_service_writes_version_1(pools):
-    api = await order_api(pools["order"], OrderSettings(event_schema_version=1))
+async def test_a_hold_is_refused_with_422_while_the_service_writes_version_1(pools, signer):
+    api = await order_api(pools["order"], OrderSettings(event_schema_version=1), signer)
     try:
         answer = await api.post("/orders", json=body(str(uuid4())))
         assert answer.status == 422

@@ -116,6 +116,7 @@ async def test_the_order_s_checkout_hold_is_carried_on_in_payment_approved(payme
     created = created.model_copy(update={"payload": created.payload.model_copy(update={"hold_id": hold})})
     [event] = (await charge(created, FakeGateway())).outbox
     assert isinstance(event, PaymentApproved) and event.payload.hold_id == hold
+    assert event.payload.customer_id == created.payload.customer_id  # inventory claims only its holds
     assert event.schema_version == 2
 
 

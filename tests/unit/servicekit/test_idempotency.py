@@ -17,18 +17,18 @@ def request(path: str = "/inventory/p/stock", key: str | None = None, middleware
 
 def test_without_the_middleware_a_route_fails_at_once_instead_of_leaving_a_transaction_open():
     with pytest.raises(RuntimeError, match="middleware"):
-        idempotency.unit_of_work(request(middleware=False), pool=None)
+        idempotency.unit_of_work(request(middleware=False), pool=None, scope="s")
 
 
 def test_without_a_key_the_write_has_a_plain_unit_of_work_and_with_one_a_claim():
-    assert type(idempotency.unit_of_work(request(), pool=None)) is UnitOfWork
-    assert isinstance(idempotency.unit_of_work(request(key="k-1"), pool=None), idempotency.Claimed)
+    assert type(idempotency.unit_of_work(request(), pool=None, scope="s")) is UnitOfWork
+    assert isinstance(idempotency.unit_of_work(request(key="k-1"), pool=None, scope="s"), idempotency.Claimed)
 
 
 @pytest.mark.parametrize("bad", ["", "k" * (idempotency.MAX_KEY + 1), "caf\u00e9", "a\tb"])
 def test_a_key_that_is_not_visible_ascii_of_the_right_length_is_refused(bad: str):
     with pytest.raises(InvalidParameter) as refused:
-        idempotency.unit_of_work(request(key=bad), pool=None)
+        idempotency.unit_of_work(request(key=bad), pool=None, scope="s")
     assert refused.value.field == idempotency.HEADER
 
 

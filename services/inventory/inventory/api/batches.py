@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inventory.api import move_outcomes, outcomes
+from inventory.api import access, move_outcomes, outcomes
 from inventory.api.document import Section
 from inventory.api.move_schemas import BatchResult, BatchUpdate
 from inventory.availability.projection import PROJECTION
@@ -39,7 +39,9 @@ async def post_batch(request: web.Request) -> web.Response:
     lines = [Line(x.product_id, x.quantity) for x in body.lines]
     if problems := move_rules.line_problems(body.kind, lines):
         raise move_outcomes.bad_lines(problems)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         outcome = await batches.apply_batch(
             uow, request.app[PROJECTION], body.kind, body.warehouse_id, body.reason, lines
         )

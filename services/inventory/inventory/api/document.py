@@ -1,4 +1,5 @@
-"""The inventory API's OpenAPI document, built from the same models the routes validate with."""
+"""The inventory API's OpenAPI document, built from the same models the routes validate with; each
+protected operation's security from the scopes the routes enforce (api/access.py)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -6,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from inventory.api import access
 from inventory.api.paths import PRODUCT_ID
 from inventory.api.schemas import ChangeStock, MovementPage, SetStock, StockList, StockView
 from runtime import openapi, params
@@ -103,4 +105,4 @@ def document(
         paths.update(section.paths)
         requests.extend(section.requests)
         responses.extend(section.responses)
-    return openapi.document("Inventory API", paths, requests, responses)
+    return openapi.document("Inventory API", access.secure(paths), requests, responses)

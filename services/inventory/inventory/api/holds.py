@@ -8,7 +8,7 @@ from uuid import UUID
 from aiohttp import web
 
 from inventory import metrics
-from inventory.api import paths
+from inventory.api import access, paths
 from inventory.api.document import Section
 from inventory.api.hold_schemas import CommitHold, CreateHold, HoldView
 from inventory.availability.projection import PROJECTION
@@ -85,8 +85,11 @@ async def post_hold(request: web.Request) -> web.Response:
             raise params.InvalidParameter("ttl_s", f"at most {ttls.max_s:g} seconds (HOLD_MAX_TTL)")
         wanted = domain.quantities((i.product_id, i.quantity) for i in body.items)
         ttl_s = ttls.default_s if body.ttl_s is None else body.ttl_s
-        async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
-            outcome = await service.create(uow, request.app[PROJECTION], wanted, ttl_s)
+        owner = (await access.hold_caller(request)).customer_id
+        async with idempotency.unit_of_work(
+            request, request.app[POOL], scope=await access.key_scope(request)
+        ) as uow:
+            outcome = await service.create(uow, request.app[PROJECTION], wanted, ttl_s, owner)
             if isinstance(outcome, Hold):
                 await uow.commit()
         if not isinstance(outcome, Hold):
@@ -99,8 +102,9 @@ async def post_hold(request: web.Request) -> web.Response:
 async def get_hold(request: web.Request) -> web.Response:
     with metrics.HOLD_HTTP_SECONDS.labels("read").time():
         wanted = paths.hold_id(request, writing=False)
+        caller = await access.hold_caller(request)
         async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-            hold = await service.read(conn, wanted)
+            hold = await service.read(conn, wanted, caller)
         if hold is None:
             raise ApiError(404, "not_found", "no such hold")
         return json_response(view(hold))
@@ -110,8 +114,11 @@ async def _end(request: web.Request, kind: str, reference: str | None = None) ->
     """Release or commit: the hold after it, or a 409 (committed with the answer if the hold was due,
     since this request expired it)."""
     wanted = paths.hold_id(request, writing=True)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
-        outcome = await service.end(uow, request.app[PROJECTION], wanted, kind, reference)
+    caller = await access.hold_caller(request)
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
+        outcome = await service.end(uow, request.app[PROJECTION], wanted, kind, caller, reference)
         if isinstance(outcome, Hold) or (isinstance(outcome, NotActive) and outcome.expired_now):
             await uow.commit()
     if outcome is None:

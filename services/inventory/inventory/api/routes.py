@@ -4,7 +4,7 @@ GET .../movements, GET /openapi.json; add_routes also adds the other routes modu
 
 from aiohttp import web
 
-from inventory.api import batches, document, holds, paths, transfers, warehouses
+from inventory.api import access, batches, document, holds, paths, transfers, warehouses
 from inventory.api.outcomes import answer
 from inventory.api.schemas import ChangeStock, SetStock
 from inventory.availability import reads
@@ -30,7 +30,9 @@ ROUTE_MODULES = (
 async def put_product(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     body = await read_model(request, SetStock)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         outcome = await admin.set_stock(uow, request.app[PROJECTION], product_id, body.name, body.quantity)
         if isinstance(outcome, admin.Done):
             await uow.commit()  # the cache is written after the commit, before we answer
@@ -40,7 +42,9 @@ async def put_product(request: web.Request) -> web.Response:
 async def post_stock(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     body = await read_model(request, ChangeStock)  # its validators hold the receive and adjust rules
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         outcome = await admin.change_stock(
             uow, request.app[PROJECTION], product_id, body.kind, body.quantity, body.reason, body.warehouse_id
         )
@@ -82,6 +86,7 @@ async def get_movements(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    access.install(app)  # the scopes, checked before any route reads the request
     app.router.add_put("/inventory/{product_id}", put_product)
     app.router.add_post("/inventory/{product_id}/stock", post_stock)
     app.router.add_get("/inventory/{product_id}", get_product)

@@ -4,7 +4,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inventory.api import move_outcomes, outcomes
+from inventory.api import access, move_outcomes, outcomes
 from inventory.api.document import Section
 from inventory.api.move_schemas import Transfer, Transferred, TransferView
 from inventory.availability import reads
@@ -18,7 +18,9 @@ from servicekit.service import POOL
 
 async def post_transfer(request: web.Request) -> web.Response:
     body = await read_model(request, Transfer)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         outcome = await transfers.transfer(
             uow,
             request.app[PROJECTION],

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inventory.api import paths
+from inventory.api import access, paths
 from inventory.api.document import Section
 from inventory.api.outcomes import answer
 from inventory.api.schemas import PutWarehouse, SetWarehouseStock, StockView, WarehouseList, WarehouseView
@@ -22,7 +22,9 @@ from servicekit.service import POOL
 async def put_warehouse(request: web.Request) -> web.Response:
     warehouse_id = paths.warehouse_id(request, writing=True)
     body = await read_model(request, PutWarehouse)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         warehouse, created = await warehouses.put(uow.conn, warehouse_id, body.name, body.priority)
         await uow.commit()
     headers = {"Location": f"/warehouses/{warehouse_id}"} if created else None
@@ -48,7 +50,9 @@ async def put_stock_in_warehouse(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     warehouse_id = paths.warehouse_id(request, writing=True)
     body = await read_model(request, SetWarehouseStock)
-    async with idempotency.unit_of_work(request, request.app[POOL]) as uow:
+    async with idempotency.unit_of_work(
+        request, request.app[POOL], scope=await access.key_scope(request)
+    ) as uow:
         outcome = await admin.set_in_warehouse(
             uow, request.app[PROJECTION], product_id, warehouse_id, body.quantity
         )

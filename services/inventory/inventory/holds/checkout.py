@@ -3,14 +3,15 @@ batch (the hold's row among the reservations, then the products).
 
 An active, unclaimed hold whose lines are the order's becomes the order's reservation. One that has
 expired, was released, or is due now (it is expired here, whoever holds the lock) leaves the order to a
-fresh reservation. Anything else (other lines, claimed by another order, sold, no such hold) is
-inventory.failed with reason hold_mismatch.
+fresh reservation. Anything else (other lines, claimed by another order, sold, another customer's hold,
+no such hold) is inventory.failed with reason hold_mismatch.
 """
 
 from uuid import UUID
 
 from events import PaymentApproved
 from inventory import metrics
+from inventory.holds.owners import may_claim
 from inventory.reservations.repository import Reservation
 from inventory.reservations.settle import Changes
 from inventory.stock import domain
@@ -30,6 +31,8 @@ def reserve(changes: Changes, event: PaymentApproved, due: set[UUID]) -> None:
         changes.reserve(event)
         return
     hold = changes.holds.get(hold_id)
+    if hold is not None and not may_claim(hold, event.payload.customer_id):
+        hold = None  # another customer's hold: to this order as if there were none, whatever its state
     if hold is not None and is_open(hold) and hold_id in due:
         changes.settle(hold, "expire")  # the clock came first: the hold ends as expired, never claimed
         metrics.HOLDS.labels("expire", "expired").inc()

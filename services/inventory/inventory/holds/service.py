@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from inventory.availability.projection import Projection
+from inventory.holds.owners import Caller
 from inventory.holds.repository import HoldRow, read_hold
 from inventory.reservations import repository as reservation_repository
 from inventory.reservations.settle import SETTLEMENTS, Changes
@@ -46,28 +47,35 @@ def _hold(row: HoldRow) -> Hold:
 
 
 async def create(
-    uow: UnitOfWork, projection: Projection, wanted: dict[UUID, int], ttl_s: float
+    uow: UnitOfWork, projection: Projection, wanted: dict[UUID, int], ttl_s: float, owner: UUID
 ) -> Hold | domain.Reject:
-    """Hold `wanted` (units per product, product_id order) for `ttl_s`: all of it, or nothing."""
+    """Hold `wanted` (units per product, product_id order) for `ttl_s`, `owner`'s: all of it, or nothing."""
     changes = Changes(await repository.lock_products(uow.conn, list(wanted)))
-    r = changes.hold(wanted, ttl_s)
+    r = changes.hold(wanted, ttl_s, owner)
     if isinstance(r, domain.Reject):
         return r
     await changes.write(uow, projection)
     return Hold(r.reservation_id, "ACTIVE", changes.expires[r.reservation_id], None, None, r.picks)
 
 
-async def read(conn: asyncpg.Connection, hold_id: UUID) -> Hold | None:
+async def read(conn: asyncpg.Connection, hold_id: UUID, caller: Caller) -> Hold | None:
+    """The hold, or None if there is none the caller may see."""
     row = await read_hold(conn, hold_id)
-    return None if row is None else _hold(row)
+    return None if row is None or not caller.may_see(row.reservation) else _hold(row)
 
 
 async def end(
-    uow: UnitOfWork, projection: Projection, hold_id: UUID, kind: str, reference: str | None = None
+    uow: UnitOfWork,
+    projection: Projection,
+    hold_id: UUID,
+    kind: str,
+    caller: Caller,
+    reference: str | None = None,
 ) -> Hold | NotActive | None:
-    """Release or commit (`kind`) an active hold; releasing a released one answers the same again."""
+    """Release or commit (`kind`) an active hold; releasing a released one answers the same again. None:
+    no such hold, or none the caller may see (the caller cannot tell which)."""
     row = await read_hold(uow.conn, hold_id, lock=True)
-    if row is None:
+    if row is None or not caller.may_see(row.reservation):
         return None
     hold, r = _hold(row), row.reservation
     if hold.status == "RELEASED" and kind == "release":

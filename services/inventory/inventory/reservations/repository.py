@@ -20,6 +20,7 @@ class Reservation:
     status: str
     picks: tuple[Pick, ...]  # its lines, each from one warehouse; product_id order
     origin: str = "order"
+    owner: UUID | None = None  # a hold's: the customer whose token created it (None: an order's, or older)
 
     @property
     def quantities(self) -> dict[UUID, int]:
@@ -34,9 +35,10 @@ async def create_reservations(
     from now; returns when each expires."""
     lines = [(r.reservation_id, p) for r in reservations for p in r.picks]
     rows = await conn.fetch(
-        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, origin, status, expires_at)"
-        "  SELECT d.reservation_id, d.order_id, d.origin, 'ACTIVE', now() + make_interval(secs => d.ttl)"
-        "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[]) AS d(reservation_id, order_id, origin, ttl)"
+        "WITH r AS (INSERT INTO reservations (reservation_id, order_id, origin, status, expires_at, owner)"
+        "  SELECT d.reservation_id, d.order_id, d.origin, 'ACTIVE', now() + make_interval(secs => d.ttl), d.owner"
+        "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $9::uuid[])"
+        "   AS d(reservation_id, order_id, origin, ttl, owner)"
         "  RETURNING reservation_id, expires_at),"
         " i AS (INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)"
         "  SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::bigint[]))"
@@ -49,6 +51,7 @@ async def create_reservations(
         [p.product_id for _, p in lines],
         [p.warehouse_id for _, p in lines],
         [p.quantity for _, p in lines],
+        [r.owner for r in reservations],
     )
     return {r["reservation_id"]: r["expires_at"] for r in rows}
 
@@ -56,7 +59,7 @@ async def create_reservations(
 # a reservation row's columns (alias r) with its lines (product_id, then warehouse order), read through the
 # items' primary key; reservation_of reads them
 COLUMNS = (
-    "r.reservation_id, r.order_id, r.status, r.origin,"
+    "r.reservation_id, r.order_id, r.status, r.origin, r.owner,"
     " ARRAY(SELECT array[i.product_id::text, i.warehouse_id, i.quantity::text] FROM reservation_items i"
     "  WHERE i.reservation_id = r.reservation_id ORDER BY i.product_id, i.warehouse_id) AS items"
 )
@@ -65,7 +68,9 @@ WITH_ITEMS = f"SELECT {COLUMNS} FROM reservations r"
 
 def reservation_of(row: asyncpg.Record) -> Reservation:
     picks = tuple(Pick(UUID(p), w, int(q)) for p, w, q in row["items"])
-    return Reservation(row["reservation_id"], row["order_id"], row["status"], picks, row["origin"])
+    return Reservation(
+        row["reservation_id"], row["order_id"], row["status"], picks, row["origin"], row["owner"]
+    )
 
 
 async def lock_reservations(

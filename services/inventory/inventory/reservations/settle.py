@@ -97,12 +97,12 @@ class Changes:
         self._move(r, "reserve", None)
         self._outgoing.append((r, cause))
 
-    def hold(self, wanted: dict[UUID, int], ttl_s: float) -> Reservation | domain.Reject:
-        """A hold of `wanted` (units per product) for `ttl_s`, allocated as an order's would be."""
+    def hold(self, wanted: dict[UUID, int], ttl_s: float, owner: UUID) -> Reservation | domain.Reject:
+        """`owner`'s hold of `wanted` (units per product) for `ttl_s`, allocated as an order's would be."""
         outcome = domain.reserve(self.stock, wanted)
         if isinstance(outcome, domain.Reject):
             return outcome
-        r = Reservation(uuid4(), None, "ACTIVE", outcome.picks, "hold")
+        r = Reservation(uuid4(), None, "ACTIVE", outcome.picks, "hold", owner)
         self.holds[r.reservation_id] = r
         self._new.append((r, ttl_s))
         self._move(r, "reserve", None)
