@@ -92,19 +92,21 @@ async def serve(
     `metrics`: (host, port) of the /metrics listener, started once the application is up."""
     runner = AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
-    metrics_runner = web.AppRunner(metrics_app(), access_log=None)
-    await metrics_runner.setup()
+    metrics_runner = web.AppRunner(metrics_app(), access_log=None) if metrics else None
+    if metrics_runner:
+        await metrics_runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
         await web.TCPSite(runner, host, port).start()
-        if metrics is not None:
+        if metrics_runner and metrics:
             await web.TCPSite(metrics_runner, *metrics).start()
         await stop.wait()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-        await metrics_runner.cleanup()
+        if metrics_runner:
+            await metrics_runner.cleanup()
         await runner.cleanup()
