@@ -35,6 +35,7 @@ def _version_number(value: object) -> object:
 
 
 EventSchemaVersion = Annotated[SchemaVersion, BeforeValidator(_version_number)]
+DEFAULT_BROKER_USER_PREFIX = "saga-"  # the broker users `saga-order`, ..., `saga-operator` (messaging.users)
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"  # the server `make up` runs on this machine
 
 
@@ -50,7 +51,18 @@ class ServiceSettings(BaseSettings):
 
     database_url: str = Field(description="the service's own PostgreSQL database")
     rabbitmq_url: str = Field(
-        "amqp://guest:guest@127.0.0.1:5672/", description="the RabbitMQ broker and vhost"
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description=(
+            "the RabbitMQ broker and vhost, logging in as the service's own user"
+            " (`<RABBITMQ_USER_PREFIX><service>`; `make up` sets it)"
+        ),
+    )
+    rabbitmq_user_prefix: str = Field(
+        DEFAULT_BROKER_USER_PREFIX,
+        description=(
+            "prefix of the broker users' names (`saga-order`, …, `saga-operator`); a consumer accepts an"
+            " event only from its producer's user"
+        ),
     )
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
     http_port: int = Field(description="port of the HTTP server (API, `/health`, `/ready`, `/metrics`)")

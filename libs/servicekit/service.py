@@ -21,9 +21,10 @@ from messaging.batch import BatchHandler
 from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
-from messaging.publisher import Publisher
+from messaging.presence import check_topology
+from messaging.publisher import Publisher, connection_user
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
-from messaging.topology import declare_topology_at_start
+from messaging.users import publishers, user_name
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
 from runtime.http_server import serve
@@ -70,7 +71,14 @@ async def _database(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 
 async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
-    await declare_topology_at_start(app[BROKER], s.queue_type, s.startup_timeout_s)
+    own, login = user_name(s.rabbitmq_user_prefix, spec.name), connection_user(app[BROKER])
+    if login != own:  # its events would carry another user_id, and every consumer would refuse them
+        await app[BROKER].close()
+        raise RuntimeError(
+            f"{spec.name}: RABBITMQ_URL logs in as {login!r}; this service publishes as its own broker"
+            f" user {own!r} (RABBITMQ_USER_PREFIX + service name)"
+        )
+    await check_topology(app[BROKER], spec.name)  # it declares nothing: its user may configure nothing
     app[PUBLISHER] = Publisher(app[BROKER], s.publish_timeout_s)
 
     async def broker_ready(a: web.Application) -> None:
@@ -110,6 +118,7 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
         app[PUBLISHER],
         spec.name,
         spec.handler(app, s),
+        publishers=publishers(s.rabbitmq_user_prefix),
         prefetch=s.prefetch_count,
         max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms,

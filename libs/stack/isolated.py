@@ -5,6 +5,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from stack.broker_users import create_broker_users, delete_broker_users
 from stack.infra import Infra, create_vhost, delete_redis_keys, delete_vhost, drop_databases, run_id
 from stack.supervisor import Stack
 
@@ -19,7 +20,10 @@ async def isolated_stack(
     vhost = f"saga-test-{rid}"
     log_dir = ARTIFACTS / rid
     log_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(infra, await create_vhost(infra, vhost), f"saga_{rid}", log_dir, env=dict(env or {}))
+    env = dict(env or {})
+    amqp_url = await create_vhost(infra, vhost)
+    users = await create_broker_users(infra, vhost, rid, env.get("QUEUE_TYPE", "classic"))
+    stack = Stack(infra, amqp_url, f"saga_{rid}", log_dir, env=env, broker_users=users)
     try:
         if start:
             await stack.start_all()
@@ -27,5 +31,6 @@ async def isolated_stack(
     finally:
         await stack.stop_all()
         await delete_vhost(infra, vhost)
+        await delete_broker_users(infra, users)
         await drop_databases(infra, f"saga_{rid}_")
         await delete_redis_keys(stack.redis_url, stack.redis_prefix)

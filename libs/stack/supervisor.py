@@ -17,6 +17,7 @@ import aiohttp
 
 from checker import Targets
 from events.names import DATABASES, SERVICES
+from stack.broker_users import BrokerUsers
 from stack.infra import Infra
 from stack.wait import eventually
 
@@ -32,12 +33,17 @@ def free_port() -> int:
 @dataclass
 class Stack:
     infra: Infra
-    amqp_url: str  # with the run's vhost
+    amqp_url: str  # with the run's vhost, as the infrastructure's administrator (tests, the checker)
     db_prefix: str  # databases are <db_prefix>_<name>
     log_dir: Path
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every service
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    broker_users: BrokerUsers | None = None  # the stack's own broker users; each service logs in as its own
+
+    def broker_url(self, role: str) -> str:
+        """The vhost's URL logging in as a service's (or the operator's) own broker user."""
+        return self.broker_users.url(self.amqp_url, role) if self.broker_users else self.amqp_url
 
     def database_url(self, service: str) -> str:
         return self.infra.database_url(f"{self.db_prefix}_{DATABASES[service]}")
@@ -71,7 +77,8 @@ class Stack:
         return {
             **os.environ,
             "DATABASE_URL": self.database_url(service),
-            "RABBITMQ_URL": self.amqp_url,
+            "RABBITMQ_URL": self.broker_url(service),
+            **({"RABBITMQ_USER_PREFIX": self.broker_users.prefix} if self.broker_users else {}),
             "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "HTTP_HOST": "127.0.0.1",
