@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 from events import SERVICES, exchange_name, retry_exchange_name
+from runtime.settings import DEFAULT_BROKER_USER_PREFIX
 
+DEFAULT_USER_PREFIX = DEFAULT_BROKER_USER_PREFIX  # RABBITMQ_USER_PREFIX's default
 OPERATOR = "operator"  # the operator's role, next to the services' names
 ROLES = (*SERVICES, OPERATOR)
 OPERATOR_TAGS = ("administrator", "impersonator")

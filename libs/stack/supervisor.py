@@ -45,6 +45,12 @@ class Stack:
         """The vhost's URL logging in as a service's (or the operator's) own broker user."""
         return self.broker_users.url(self.amqp_url, role) if self.broker_users else self.amqp_url
 
+    def broker_user(self, role: str) -> str:
+        """The name of a service's (or the operator's) broker user: the `user_id` its messages carry."""
+        if self.broker_users:
+            return self.broker_users.name(role)
+        return unquote(urlsplit(self.amqp_url).username or "")
+
     def database_url(self, service: str) -> str:
         return self.infra.database_url(f"{self.db_prefix}_{DATABASES[service]}")
 

@@ -18,8 +18,7 @@ import orjson
 
 from messaging.definitions.document import definitions
 from messaging.definitions.load import import_definitions
-from messaging.users import ROLES
-from runtime.settings import DEFAULT_BROKER_USER_PREFIX
+from messaging.users import DEFAULT_USER_PREFIX, ROLES
 
 
 def password_variable(role: str) -> str:
@@ -45,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--vhost", default="/", help="the virtual host (default /)")
     p.add_argument(
         "--user-prefix",
-        default=os.environ.get("RABBITMQ_USER_PREFIX", DEFAULT_BROKER_USER_PREFIX),
+        default=os.environ.get("RABBITMQ_USER_PREFIX", DEFAULT_USER_PREFIX),
         help="prefix of the users' names (RABBITMQ_USER_PREFIX, default saga-)",
     )
     p.add_argument(
