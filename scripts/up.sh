@@ -14,8 +14,10 @@ else
     echo "stop those processes ('make down' stops leftovers of an earlier 'make up') and try again"
     exit 1
   fi
+  (umask 077; : >var/local.env)  # the one env file honcho loads; each part below adds its variables
+  (umask 077; bash scripts/broker.sh >>var/local.env)  # broker users, topology, each service's RABBITMQ_URL
   .venv/bin/python -m inventory.seed
-  nohup .venv/bin/honcho start -f Procfile >var/services.log 2>&1 &
+  nohup .venv/bin/honcho start -e var/local.env -f Procfile >var/services.log 2>&1 &
   echo $! >var/services.pid
 fi
 for port in "${PORTS[@]}"; do
@@ -34,7 +36,7 @@ cat <<TXT
     Order API         http://localhost:3001   (OpenAPI: http://localhost:3001/openapi.json)
     Inventory API     http://localhost:3002   (OpenAPI: http://localhost:3002/openapi.json)
     Payment, shipping http://localhost:3003/ready, http://localhost:3004/ready (and /metrics on each)
-    RabbitMQ UI       http://localhost:15672  (guest / guest): Queues tab, filter "order."
+    RabbitMQ UI       http://localhost:15672  (saga-operator / the password in var/secrets/rabbitmq-operator): Queues tab
     Logs              tail -f var/services.log
     Stop              make down
 
