@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from events.names import DATABASES
+from messaging.definitions.cli import password_variable
+from messaging.users import DEFAULT_USER_PREFIX, ROLES, user_name
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -40,6 +42,10 @@ INTERPOLATED = [
 ]
 
 
+# Secrets compose requires (${VAR:?...}): set to stand-ins here, as an .env file would
+SECRETS = {password_variable(role): f"test-secret-{role}" for role in ROLES}
+
+
 def _compose_command() -> list[str]:
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -51,10 +57,10 @@ def _compose_command() -> list[str]:
     pytest.fail("docker-compose is not installed: run `make deps`", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def compose() -> dict:
+def _config(secrets: dict[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in INTERPOLATED and not k.startswith("COMPOSE_")}
-    result = subprocess.run(
+    env = {k: v for k, v in env.items() if k not in SECRETS} | secrets
+    return subprocess.run(
         [*_compose_command(), "-f", str(COMPOSE_FILE), "config"],
         cwd=ROOT,
         env=env,
@@ -63,6 +69,11 @@ def compose() -> dict:
         timeout=60,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    result = _config(SECRETS)
     assert result.returncode == 0, f"docker-compose config rejected the file:\n{result.stderr}"
     config = yaml.safe_load(result.stdout)
     assert isinstance(config, dict) and "services" in config, result.stdout
@@ -202,3 +213,51 @@ def test_service_environment_is_what_its_settings_read(
         monkeypatch.setenv(key, value)
     settings = settings_cls()
     assert settings.http_port == port
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_a_broker_secret(missing: str) -> None:
+    result = _config({k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0 and missing in result.stderr, result.stderr
+
+
+def test_no_default_broker_credential(compose: dict) -> None:
+    text = yaml.safe_dump(compose)
+    assert "guest" not in text, "compose still names the guest user"
+    assert not {"RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS"} & set(
+        _environment(compose["services"]["rabbitmq"])
+    )
+
+
+def test_the_broker_loads_the_generated_definitions_at_boot(compose: dict) -> None:
+    services = compose["services"]
+    init, broker = services["rabbitmq-definitions"], services["rabbitmq"]
+    assert broker["depends_on"]["rabbitmq-definitions"]["condition"] == "service_completed_successfully"
+    command = " ".join(init["command"]) if isinstance(init["command"], list) else init["command"]
+    assert "python -m messaging.definitions" in command and "/definitions/definitions.json" in command
+    assert init["image"] == services["order"]["image"], "the definitions come from the services' own image"
+    assert _environment(init) == SECRETS, "the generator reads exactly the passwords compose requires"
+
+    conf = next(src for src, dst in _mounts(broker) if dst.startswith("/etc/rabbitmq/conf.d/"))
+    target = next(dst for src, dst in _mounts(broker) if src == "rabbitmq-definitions")
+    assert f"load_definitions = {target}/definitions.json" in Path(conf).read_text()
+    assert ("rabbitmq-definitions", "/definitions") in _mounts(init)
+
+
+def _mounts(service: dict) -> list[tuple[str, str]]:
+    """(source, target) of each volume, from the long syntax or `source:target[:mode]`."""
+    out = []
+    for v in service.get("volumes", []):
+        if isinstance(v, dict):
+            out.append((str(v["source"]), str(v["target"])))
+        else:
+            source, target = str(v).split(":")[:2]
+            out.append((source, target))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_each_service_logs_in_as_its_own_broker_user(compose: dict, name: str) -> None:
+    url = _environment(compose["services"][name])["RABBITMQ_URL"]
+    password = SECRETS[password_variable(name)]
+    assert url == f"amqp://{user_name(DEFAULT_USER_PREFIX, name)}:{password}@rabbitmq:5672/"
