@@ -234,6 +234,13 @@ async def test_replay_that_cannot_be_confirmed_loses_nothing_and_doubles_nothing
     assert len(await dlq.replay(world.connection, DLQ, user_prefix=world.prefix)) == 3
     assert await dlq.count(world.connection, QUEUE) == 3, "a replay doubled or lost a message"
     assert await dlq.count(world.connection, DLQ) == 0
+    # dead-lettered by payment (its user_id), replayed in the producer's name: what payment accepts
+    async with world.connection.channel() as channel:
+        queue = await channel.get_queue(QUEUE)
+        copies = [await queue.get(timeout=5) for _ in range(3)]
+        assert {m.user_id for m in copies} == {user_name(world.prefix, "order")}
+        for m in copies:
+            await m.nack(requeue=True)
 
 
 async def test_purge_only_after_confirmation(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
