@@ -106,7 +106,6 @@ class Consumer:
         max_attempts: int,
         retry_base_delay_ms: int,
         handler_timeout_s: float,
-        queue_type: str,
         on_commit: OnCommit | None = None,
         workers: int = 2,
         batch_size: int = 50,
@@ -126,7 +125,7 @@ class Consumer:
             self._per_type, self._apply_events = None, handle
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
-        self._queue_type, self._on_commit = queue_type, on_commit
+        self._on_commit = on_commit
         self._requeue_delay_s = requeue_delay_s
         self._schema_version = schema_version
         self._senders = Senders(publishers, connection_user(connection))

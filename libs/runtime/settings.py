@@ -2,7 +2,7 @@
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,9 +85,6 @@ class ServiceSettings(BaseSettings):
     handler_timeout_s: float = Field(
         20.0,
         description="deadline of one transaction applying deliveries; an overrun is rolled back and retried",
-    )
-    queue_type: Literal["classic", "quorum"] = Field(
-        "classic", description="RabbitMQ queue type (`quorum` on a cluster)"
     )
     # publishing and the outbox relay
     event_schema_version: EventSchemaVersion = Field(

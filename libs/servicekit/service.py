@@ -123,7 +123,6 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
         max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms,
         handler_timeout_s=s.handler_timeout_s,
-        queue_type=s.queue_type,
         on_commit=app[RELAY].committed,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,

@@ -115,7 +115,6 @@ async def world(infra: Infra, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
             max_attempts=MAX_ATTEMPTS,
             retry_base_delay_ms=10,
             handler_timeout_s=5,
-            queue_type="classic",
         )
         await consumer.start()
         yield World(url, users.prefix, db_url, pool, connection, publisher, consumer, handler)

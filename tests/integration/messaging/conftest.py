@@ -85,7 +85,6 @@ async def start_consumer(broker, pool, publisher, recorder) -> AsyncIterator[Con
             "max_attempts": 3,
             "retry_base_delay_ms": 20,
             "handler_timeout_s": 5,
-            "queue_type": "classic",
             **overrides,
         }
         consumer = Consumer(

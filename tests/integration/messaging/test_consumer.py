@@ -167,7 +167,6 @@ async def test_a_consumer_refuses_to_start_with_handlers_that_differ_from_its_su
         max_attempts=3,
         retry_base_delay_ms=20,
         handler_timeout_s=5,
-        queue_type="classic",
     )
     with pytest.raises(RuntimeError, match="inventory.released"):
         await consumer.start()
