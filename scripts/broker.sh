@@ -22,11 +22,13 @@ done
 operator_pw=$(cat var/secrets/rabbitmq-operator)
 .venv/bin/python -m messaging.definitions --vhost / --user-prefix "$PREFIX" --secrets-dir var/secrets \
   --out var/rabbitmq/definitions.json
+# credentials go to curl on its standard input (-K -), never on its command line
+api() { printf 'user = "%s"\n' "$1" | curl -sf -K - "${@:2}"; }
 admin="${PREFIX}operator:$operator_pw"
-if ! curl -sf -u "$admin" "$API/api/whoami" >/dev/null; then
+if ! api "$admin" "$API/api/whoami" >/dev/null; then
   admin=${RABBITMQ_BOOTSTRAP_ADMIN:-guest:guest}  # the first import creates the operator
 fi
-curl -sf -u "$admin" -H 'content-type: application/json' -X POST --data-binary @var/rabbitmq/definitions.json \
+api "$admin" -H 'content-type: application/json' -X POST --data-binary @var/rabbitmq/definitions.json \
   "$API/api/definitions" >/dev/null \
   || { echo "[broker] importing var/rabbitmq/definitions.json into $API failed" >&2; exit 1; }
 
