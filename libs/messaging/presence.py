@@ -1,11 +1,14 @@
-"""The start-up check: every exchange and queue a service uses is there (passive declarations, which
-need no permission). The service declares nothing (its broker user may configure nothing), so a
-missing piece means the definitions were not imported; it refuses to start, naming what is missing."""
+"""The start-up check: a service logs in as its own broker user, and every exchange and queue it uses is
+there (passive declarations, which need no permission). The service declares nothing (its user may
+configure nothing), so a missing piece means the definitions were not imported; it refuses to start,
+naming what is missing."""
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection
 
+from messaging.publisher import connection_user
 from messaging.topology import needed_by
+from messaging.users import user_name
 
 
 class TopologyMissing(RuntimeError):
@@ -44,3 +47,15 @@ async def check_topology(connection: AbstractConnection, service: str) -> None:
             f"{', '.join(absent)}. Import the definitions first (`make up` does; "
             "`python -m messaging.definitions --help`), then start the service again."
         )
+
+
+async def check_broker(connection: AbstractConnection, service: str, user_prefix: str) -> None:
+    """Its own user (its events carry that user_id; with any other, every consumer refuses them), and
+    its topology there; raises saying what is wrong."""
+    own, login = user_name(user_prefix, service), connection_user(connection)
+    if login != own:
+        raise RuntimeError(
+            f"{service}: RABBITMQ_URL logs in as {login!r}; this service publishes as its own broker"
+            f" user {own!r} (RABBITMQ_USER_PREFIX + service name)"
+        )
+    await check_topology(connection, service)

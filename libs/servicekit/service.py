@@ -21,10 +21,10 @@ from messaging.batch import BatchHandler
 from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
-from messaging.presence import check_topology
-from messaging.publisher import Publisher, connection_user
+from messaging.presence import check_broker
+from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
-from messaging.users import publishers, user_name
+from messaging.users import publishers
 from runtime.db import prepare_database
 from runtime.http import READINESS, base_app
 from runtime.http_server import serve
@@ -71,14 +71,11 @@ async def _database(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 
 async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
-    own, login = user_name(s.rabbitmq_user_prefix, spec.name), connection_user(app[BROKER])
-    if login != own:  # its events would carry another user_id, and every consumer would refuse them
+    try:
+        await check_broker(app[BROKER], spec.name, s.rabbitmq_user_prefix)
+    except Exception:
         await app[BROKER].close()
-        raise RuntimeError(
-            f"{spec.name}: RABBITMQ_URL logs in as {login!r}; this service publishes as its own broker"
-            f" user {own!r} (RABBITMQ_USER_PREFIX + service name)"
-        )
-    await check_topology(app[BROKER], spec.name)  # it declares nothing: its user may configure nothing
+        raise
     app[PUBLISHER] = Publisher(app[BROKER], s.publish_timeout_s)
 
     async def broker_ready(a: web.Application) -> None:

@@ -81,6 +81,17 @@ async def test_a_service_refuses_to_start_naming_what_is_missing(make_stack) -> 
     assert "queue payment.order-created," not in log, "a queue that is there was named missing"
 
 
+async def test_a_service_refuses_to_start_as_another_broker_user(make_stack) -> None:
+    """As the administrator its events would carry the administrator's user_id, which every consumer
+    refuses: it says so instead of starting."""
+    stack = await make_stack(start=False)
+    await stack.start("shipping", {"RABBITMQ_URL": stack.broker_url("payment")}, wait=False)
+    assert await stack.exited("shipping", 60) != 0
+    log = (stack.log_dir / "shipping.log").read_text()
+    wanted = f"logs in as '{stack.broker_user('payment')}'; this service publishes as its own broker user"
+    assert wanted in log and repr(stack.broker_user("shipping")) in log, log[-3000:]
+
+
 async def test_the_generated_definitions_are_all_the_services_need(infra, make_stack, http, tmp_path) -> None:
     """An empty vhost, the CLI's document imported into it (which creates the vhost, the topology, the
     users and their permissions): the four services start and an order is confirmed."""
