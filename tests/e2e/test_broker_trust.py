@@ -92,6 +92,16 @@ async def test_a_service_refuses_to_start_as_another_broker_user(make_stack) -> 
     assert wanted in log and repr(stack.broker_user("shipping")) in log, log[-3000:]
 
 
+async def test_a_refused_login_fails_the_start_at_once(make_stack) -> None:
+    stack = await make_stack(start=False)
+    wrong = stack.broker_url("payment").replace(stack.broker_users.passwords["payment"], "not-the-password")
+    await stack.start("payment", {"RABBITMQ_URL": wrong, "STARTUP_TIMEOUT_S": "600"}, wait=False)
+    assert await stack.exited("payment", 60) != 0, "it waited for a login that can never succeed"
+    log = (stack.log_dir / "payment.log").read_text()
+    assert f"RabbitMQ refused the login of user {stack.broker_user('payment')!r}" in log, log[-3000:]
+    assert "not-the-password" not in log
+
+
 async def test_the_generated_definitions_are_all_the_services_need(infra, make_stack, http, tmp_path) -> None:
     """An empty vhost, the CLI's document imported into it (which creates the vhost, the topology, the
     users and their permissions): the four services start and an order is confirmed."""
