@@ -61,7 +61,7 @@ async def test_poison_message_is_tried_max_attempts_then_dead_lettered_while_oth
     await stack.stop("payment")
     await stack.start("payment")
     replayed = time.monotonic()
-    # its user_id is payment's own now (its last retry was payment's publish); the replay, by the operator,
+    # its user_id is payment's own (payment dead-lettered it); the replay, by the operator,
     # gives it its producer's again, so payment accepts it
     [letter] = await _letters(stack)
     assert letter.user_id == stack.broker_user("payment")

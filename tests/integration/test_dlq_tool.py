@@ -180,7 +180,7 @@ async def test_replay_one_then_all_applies_each_once(world: World) -> None:
     first, second = await world.place(broken=True), await world.place(broken=True)
     await world.dead_letters(2)
 
-    # the consumer's last retry published the copies: they carry payment's user_id, which payment would
+    # payment published the DLQ copies: they carry payment's user_id, which payment would
     # refuse from anyone but its own retry queue; the replay is published in the producer's name again
     assert {x.user_id for x in await dlq.list_letters(world.connection, DLQ)} == {
         user_name(world.prefix, "payment")

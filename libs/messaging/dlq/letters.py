@@ -61,7 +61,7 @@ class DeadLetter:
     dead_lettered_at: datetime | None
     headers: dict[str, Any]
     body: bytes
-    user_id: str | None = None  # who published this copy (the consumer's own after a retry)
+    user_id: str | None = None  # who published this copy: the consumer that dead-lettered it
 
     @property
     def producer(self) -> str:

@@ -5,7 +5,7 @@ not acked back to the broker, which puts it back in its place. A replay publishe
 publisher confirms and `mandatory`, and acks the DLQ copy only after the broker confirmed: a crash in
 between leaves the message in the DLQ as well (the consumers' inbox absorbs the second copy if it is
 replayed again), never in neither place. A replay is published in the producer's name (its `user_id`),
-whoever published the dead-lettered copy (after a retry, the consumer itself): the tool's user must be an
+whereas the consumer that dead-lettered it published the DLQ copy: the tool's user must be an
 `impersonator` (the operator).
 """
 
