@@ -31,6 +31,7 @@ from inventory.availability.reconcile import reconcile
 from inventory.availability.redis_gate import RedisGate
 from inventory.settings import InventorySettings
 from inventory.stock import queries
+from stack.broker_users import create_broker_users, delete_broker_users
 from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
 from stack.redis_server import PrivateRedis
 from stack.supervisor import Stack, free_port
@@ -177,11 +178,11 @@ async def run(args: argparse.Namespace) -> dict:
     await redis.start()
     vhost, prefix = f"bench-inventory-{rid}", f"benchinv_{rid}"
     amqp = await create_vhost(infra, vhost)
-    cache_stack = Stack(infra, amqp, prefix, workdir, env={"REDIS_URL": redis.url})
+    users = await create_broker_users(infra, vhost, rid)  # and the topology inventory checks at start-up
+    cache_stack = Stack(infra, amqp, prefix, workdir, env={"REDIS_URL": redis.url}, broker_users=users)
     (workdir / "no-redis").mkdir()
-    pg_stack = Stack(
-        infra, amqp, prefix, workdir / "no-redis", env={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-    )
+    no_redis = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    pg_stack = Stack(infra, amqp, prefix, workdir / "no-redis", env=no_redis, broker_users=users)
     try:
         await cache_stack.start("inventory")
         await pg_stack.start("inventory", wait=False)  # never /ready: its Redis is unreachable by design
@@ -192,6 +193,7 @@ async def run(args: argparse.Namespace) -> dict:
         await redis.stop()
         await asyncio.gather(cache_stack.stop_all(), pg_stack.stop_all())
         await delete_vhost(infra, vhost)
+        await delete_broker_users(infra, users)
         await drop_databases(infra, f"{prefix}_")
     return {
         "what": "GET /inventory/{id}: two inventory processes on one database, client on the same machine",

@@ -11,7 +11,7 @@ DOCKER_COMPOSE = $(COMPOSE) -f $(COMPOSE_FILE_PATH)
 
 .PHONY: docker-config docker-up docker-down docker-logs docker-demo
 
-## docker-config: validate docker-compose.yml (needs no Docker engine)
+## docker-config: validate docker-compose.yml (needs no Docker engine; needs the .env secrets, see .env.example)
 docker-config:
 	$(DOCKER_COMPOSE) config -q
 

@@ -43,8 +43,9 @@ wait_healthy() {
         pending=()
         for id in "${ids[@]}"; do
             status=$(docker inspect -f \
-                '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")
-            case "${status##* }" in healthy | running) ;; *) pending+=("$status") ;; esac
+                '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{.State.ExitCode}}{{end}}' "$id")
+            # a one-shot container (rabbitmq-definitions) is done once it exited with 0
+            case "${status##* }" in healthy | running0 | exited0) ;; *) pending+=("$status") ;; esac
         done
         if ((${#ids[@]} > 0 && ${#pending[@]} == 0)); then return 0; fi
         if ((SECONDS >= deadline)); then

@@ -20,6 +20,8 @@ else
   echo "# written by scripts/up.sh on every make up, loaded by honcho (-e)" >>var/local.env
   # each service's PostgreSQL role and database, made as the superuser: <SERVICE>_DATABASE_URL
   .venv/bin/python -m runtime.provision >>var/local.env
+  # broker users, topology (the definitions document, imported as the operator), each service's RABBITMQ_URL
+  bash scripts/broker.sh >>var/local.env
   # bearer tokens: a development signing key, made once under var/auth (never committed); the services
   # verify tokens with its JWKS
   .venv/bin/python -m stack.mint --env >>var/local.env
@@ -45,7 +47,7 @@ cat <<TXT
     Inventory API     http://localhost:3002   (OpenAPI: http://localhost:3002/openapi.json)
     Payment, shipping http://localhost:3003/ready, http://localhost:3004/ready
     Metrics           http://127.0.0.1:9101/metrics (order; inventory 9102, payment 9103, shipping 9104)
-    RabbitMQ UI       http://localhost:15672  (guest / guest): Queues tab, filter "order."
+    RabbitMQ UI       http://localhost:15672  (saga-operator / the password in var/secrets/rabbitmq-operator): Queues tab
     Logs              tail -f var/services.log
     Stop              make down
 

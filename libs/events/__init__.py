@@ -33,6 +33,7 @@ from events.names import (
     exchange_name,
     producer_of,
     queue_name,
+    retry_exchange_name,
     retry_queue_name,
 )
 from events.types import Money
@@ -70,5 +71,6 @@ __all__ = [
     "producer_of",
     "order_total",
     "queue_name",
+    "retry_exchange_name",
     "retry_queue_name",
 ]

@@ -32,6 +32,12 @@ def exchange_name(producer: str) -> str:
     return f"{producer}.exchange"
 
 
+def retry_exchange_name(consumer: str) -> str:
+    """`payment.retry`: a direct exchange of the consumer's own, routing by queue name to its `.retry`
+    and `.dlq` queues (so no service needs to write to the default exchange)."""
+    return f"{consumer}.retry"
+
+
 def queue_name(consumer: str, event_type: str) -> str:
     """`payment.order-created`: the consumer, then the producer and event joined by a dash."""
     producer, event = event_type.split(".", 1)

@@ -18,6 +18,8 @@ commit, retry, DLQ.
   headers are made encodable first (republish.py, headers.py), a copy that still cannot be encoded is dead-lettered
   bare as permanent, and a republish the broker does not confirm gives the message back only after
   `requeue_delay_s`: no failure on this path can redeliver a message in a tight loop;
+- an event whose AMQP `user_id` is not its producer's broker user (nor the consumer's own, back from its
+  retry queue) goes to the DLQ at once as `forged` (trust.py);
 - a committed batch is acked with one multiple-ack once every delivery before it on the channel is
   settled (acks.py), never before its commit.
 """
@@ -41,9 +43,10 @@ from messaging.acks import AckWindow
 from messaging.batch import BatchHandler, EventFailed, Handler, one_by_one
 from messaging.errors import PermanentError
 from messaging.outbox import OnCommit
-from messaging.publisher import Publisher
+from messaging.publisher import Publisher, connection_user
 from messaging.republish import ATTEMPT_HEADER, UNAVAILABLE_HEADER, Republisher
-from messaging.topology import Binding, bindings_of, declare_queue
+from messaging.topology import Binding, bindings_of
+from messaging.trust import FORGED, Senders
 from messaging.unit_of_work import UnitOfWork
 from runtime import metrics
 from runtime.db import DB_UNAVAILABLE
@@ -98,11 +101,11 @@ class Consumer:
         service: str,
         handle: BatchHandler | Mapping[str, Handler],
         *,
+        publishers: Mapping[str, str],
         prefetch: int,
         max_attempts: int,
         retry_base_delay_ms: int,
         handler_timeout_s: float,
-        queue_type: str,
         on_commit: OnCommit | None = None,
         workers: int = 2,
         batch_size: int = 50,
@@ -111,7 +114,8 @@ class Consumer:
     ) -> None:
         """`handle` applies a batch of events (what the services give), or is one handler per event type,
         which must be exactly the service's subscriptions, applied one by one. The events it reads may be
-        of any schema version; those it emits are written in `schema_version` (EVENT_SCHEMA_VERSION)."""
+        of any schema version; those it emits are written in `schema_version` (EVENT_SCHEMA_VERSION).
+        `publishers` names each producer's broker user: an event from anyone else is dead-lettered."""
         self._connection, self._pool, self._publisher = connection, pool, publisher
         self._service = service
         if isinstance(handle, Mapping):
@@ -121,9 +125,10 @@ class Consumer:
             self._per_type, self._apply_events = None, handle
         self._prefetch, self._max_attempts = prefetch, max_attempts
         self._retry_base_delay_ms, self._handler_timeout_s = retry_base_delay_ms, handler_timeout_s
-        self._queue_type, self._on_commit = queue_type, on_commit
+        self._on_commit = on_commit
         self._requeue_delay_s = requeue_delay_s
         self._schema_version = schema_version
+        self._senders = Senders(publishers, connection_user(connection))
         self._consumers: list[tuple[AbstractQueue, str]] = []
         # each worker holds at most one pooled connection, so deliveries never starve the HTTP requests
         # and the outbox relay that share the pool
@@ -148,7 +153,7 @@ class Consumer:
         self._channel = await self._connection.channel()
         await self._channel.set_qos(prefetch_count=self._prefetch)
         for b in bindings:
-            queue = await declare_queue(self._channel, b, self._queue_type)
+            queue = await self._channel.get_queue(b.queue, ensure=True)  # declared by the operator
             tag = await queue.consume(partial(self._on_message, b))
             self._consumers.append((queue, tag))
 
@@ -174,23 +179,29 @@ class Consumer:
 
     async def _on_message(self, b: Binding, message: AbstractIncomingMessage) -> None:
         self._acks.opened(message)
+        if not self._senders.accepts(b, message):
+            log.error("dead-lettering a forged event", extra={"queue": b.queue, "user_id": message.user_id})
+            await self._reject(b, message, self._senders.refusal(b, message), FORGED)
+            return
         try:
             event = decode(message.body, b.event_type)
         except InvalidEvent as exc:
-            self._track(1)
-            try:
-                await self._out.dead_letter(b, message, f"invalid event: {exc}", _attempt(message), "invalid")
-            except Exception:  # the broker did not take the copy: the message goes back, later
-                log.exception(
-                    "message not dead-lettered; it goes back to its queue", extra={"queue": b.queue}
-                )
-                await self._acks.abandon([message], self._requeue_delay_s)
-            finally:
-                self._track(-1)
+            await self._reject(b, message, f"invalid event: {exc}", "invalid")
             return
         self._track(1)
         self._pending.append(Delivery(b, message, event))
         self._arrived.set()
+
+    async def _reject(self, b: Binding, message: AbstractIncomingMessage, error: str, reason: str) -> None:
+        """To the DLQ at once, never retried: a message that can never be applied."""
+        self._track(1)
+        try:
+            await self._out.dead_letter(b, message, error, _attempt(message), reason)
+        except Exception:  # the broker did not take the copy: the message goes back, later
+            log.exception("message not dead-lettered; it goes back to its queue", extra={"queue": b.queue})
+            await self._acks.abandon([message], self._requeue_delay_s)
+        finally:
+            self._track(-1)
 
     async def _work(self) -> None:
         while True:

@@ -1,16 +1,27 @@
-"""Confirmed, mandatory, persistent publishing with a timeout: success means the broker has it."""
+"""Confirmed, mandatory, persistent publishing with a timeout: success means the broker has it.
+
+Every message carries the AMQP `user_id` of the connection's user, which RabbitMQ verifies: a consumer
+knows who published an event (messaging.trust). Only an `impersonator` (the DLQ tool's operator) may
+set another one.
+"""
 
 import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractRobustConnection
 from aiormq.exceptions import ChannelNotFoundEntity, DeliveryError
 from pamqp.commands import Basic
 
 from messaging.errors import PublishError, Refused
 from runtime import metrics
+
+
+def connection_user(connection: AbstractConnection) -> str | None:
+    """The user a connection logged in as (its URL's), or None (a fake, an EXTERNAL login)."""
+    url = getattr(connection, "url", None)
+    return getattr(url, "user", None) or None
 
 
 class Publisher:
@@ -20,6 +31,7 @@ class Publisher:
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
         self._lock = asyncio.Lock()
+        self.user_id: str | None = connection_user(connection)
 
     async def _exchange(self, name: str) -> AbstractExchange:
         if self._channel is None or self._channel.is_closed:
@@ -46,13 +58,16 @@ class Publisher:
         headers: Mapping[str, Any] | None = None,
         expiration_ms: int | None = None,
         correlation_id: str | None = None,
+        user_id: str | None = None,
     ) -> None:
+        """`user_id` other than the connection's user needs the `impersonator` tag."""
         message = aio_pika.Message(
             body,
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message_id,
             correlation_id=correlation_id,
+            user_id=user_id or self.user_id,
             headers=dict(headers or {}),
             expiration=expiration_ms / 1000 if expiration_ms is not None else None,
         )

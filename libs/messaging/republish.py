@@ -1,5 +1,8 @@
 """Copies of a delivery to its `.retry` queue or its DLQ, confirmed before the original is acked.
 
+Copies go through the consumer's own retry exchange (`<service>.retry`, direct, by queue name), the only
+exchange besides its own topic exchange that its broker user may write to.
+
 The headers are made encodable first (headers.py). A copy that still cannot be sent (the broker never
 saw it) never will be: the message goes to the DLQ with our headers only, as permanent. A copy the
 broker does not confirm raises, and the consumer gives the message back to its queue, later.
@@ -85,7 +88,7 @@ class Republisher:
         DLQ with our headers only, as permanent, and this returns False. If the broker does not confirm,
         this raises and the message is given back `requeue_delay_s` later (by the caller)."""
         try:
-            await self._copy(queue, message, republishable(headers), delay_ms)
+            await self._copy(b, queue, message, republishable(headers), delay_ms)
             went = True
         except PublishError:
             raise
@@ -95,7 +98,9 @@ class Republisher:
                 "dead-lettering a message that cannot be republished, without its headers",
                 extra={"queue": b.queue, "error": error},
             )
-            await self._copy(b.dlq, message, self._dead_letter_headers(b, error, attempt, "permanent"), None)
+            await self._copy(
+                b, b.dlq, message, self._dead_letter_headers(b, error, attempt, "permanent"), None
+            )
             metrics.EVENTS_DEAD_LETTERED.labels(b.queue, "permanent").inc()
             metrics.EVENTS_CONSUMED.labels(b.queue, "dead_lettered").inc()
             went = False
@@ -104,10 +109,10 @@ class Republisher:
         return went
 
     async def _copy(
-        self, queue: str, message: AbstractIncomingMessage, headers: dict, delay_ms: int | None
+        self, b: Binding, queue: str, message: AbstractIncomingMessage, headers: dict, delay_ms: int | None
     ) -> None:
         await self._publisher.publish(
-            "",
+            b.retry_exchange,
             queue,
             message.body,
             message_id=message.message_id or "",

@@ -1,22 +1,24 @@
-"""The broker topology as code: exchanges, per-consumer queues, their retry and dead-letter queues.
-
-Every service declares the whole topology at start-up (declarations are idempotent), so a producer's
-`mandatory` publish never finds a consumer's queue missing just because that consumer has not started.
+"""The broker topology as data: exchanges, per-consumer queues with their retry and dead-letter queues,
+and the bindings between them. One description, read by the definitions document (messaging.definitions),
+by the declaring function operators and tests use (messaging.declare) and by the start-up check
+(messaging.presence), so the three never disagree.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
-from pamqp.common import FieldTable
+from events import (
+    CONSUMERS,
+    SERVICES,
+    dlq_name,
+    exchange_name,
+    producer_of,
+    queue_name,
+    retry_exchange_name,
+    retry_queue_name,
+)
 
-from events import CONSUMERS, SERVICES, dlq_name, exchange_name, producer_of, queue_name, retry_queue_name
-from runtime.retry import until_ready
-
-# RabbitMQ may answer a queue.declare with NOT_FOUND ("home node ... of durable queue ... is down or
-# inaccessible") when another connection is declaring the same durable queue at that moment, as the
-# four services do when they start together: transient, and the closed channel is opened anew each try
-TRANSIENT_DECLARE_ERRORS = (aio_pika.exceptions.ChannelNotFoundEntity,)
+DEFAULT_EXCHANGE = ""  # where a `.retry` queue dead-letters an expired message: back to its work queue
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,16 @@ class Binding:
         return exchange_name(producer_of(self.event_type))
 
     @property
+    def producer(self) -> str:
+        return producer_of(self.event_type)
+
+    @property
     def queue(self) -> str:
         return queue_name(self.consumer, self.event_type)
+
+    @property
+    def retry_exchange(self) -> str:
+        return retry_exchange_name(self.consumer)
 
     @property
     def retry_queue(self) -> str:
@@ -50,36 +60,58 @@ def bindings_of(consumer: str) -> tuple[Binding, ...]:
     return tuple(b for b in BINDINGS if b.consumer == consumer)
 
 
-async def declare_queue(channel: AbstractChannel, b: Binding, queue_type: str) -> AbstractQueue:
-    return await channel.declare_queue(b.queue, durable=True, arguments={"x-queue-type": queue_type})
+@dataclass(frozen=True)
+class Exchange:
+    name: str
+    type: str  # topic | direct
 
 
-async def declare_topology(channel: AbstractChannel, queue_type: str = "classic") -> None:
-    exchanges = {
-        name: await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
-        for name in (exchange_name(s) for s in SERVICES)
-    }
-    kind: FieldTable = {"x-queue-type": queue_type}
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    exchange: str
+    queue: str
+    routing_key: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    exchanges: tuple[Exchange, ...]
+    queues: tuple[Queue, ...]
+    routes: tuple[Route, ...]
+
+
+def layout(queue_type: str = "classic") -> Layout:
+    """The whole topology: each service's topic exchange and retry exchange, and per binding the work
+    queue, its `.retry` queue and its `.dlq`."""
+    kind = {"x-queue-type": queue_type}
+    exchanges = [Exchange(exchange_name(s), "topic") for s in SERVICES]
+    exchanges += [Exchange(retry_exchange_name(s), "direct") for s in SERVICES if s in CONSUMERS]
+    queues: list[Queue] = []
+    routes: list[Route] = []
     for b in BINDINGS:
-        queue = await declare_queue(channel, b, queue_type)
-        await queue.bind(exchanges[b.exchange], routing_key=b.event_type)
-        # a retry waits here for its per-message expiration, then dead-letters back to the queue
-        await channel.declare_queue(
-            b.retry_queue,
-            durable=True,
-            arguments={**kind, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": b.queue},
-        )
-        await channel.declare_queue(b.dlq, durable=True, arguments=kind)
+        # a retry waits in `.retry` for its per-message expiration, then dead-letters back to the queue
+        retry_args = {
+            **kind,
+            "x-dead-letter-exchange": DEFAULT_EXCHANGE,
+            "x-dead-letter-routing-key": b.queue,
+        }
+        queues += [Queue(b.queue, kind), Queue(b.retry_queue, retry_args), Queue(b.dlq, kind)]
+        routes += [
+            Route(b.exchange, b.queue, b.event_type),
+            Route(b.retry_exchange, b.retry_queue, b.retry_queue),
+            Route(b.retry_exchange, b.dlq, b.dlq),
+        ]
+    return Layout(tuple(exchanges), tuple(queues), tuple(routes))
 
 
-async def declare_topology_at_start(
-    connection: AbstractConnection, queue_type: str, timeout_s: float, interval_s: float = 0.2
-) -> None:
-    """declare_topology on a channel of its own, tried again (on a new channel) while the broker answers
-    with a transient NOT_FOUND, within `timeout_s`."""
-
-    async def attempt() -> None:
-        async with connection.channel() as channel:
-            await declare_topology(channel, queue_type)
-
-    await until_ready(attempt, "broker topology", TRANSIENT_DECLARE_ERRORS, timeout_s, interval_s)
+def needed_by(service: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exchanges, queues) a service uses: its own two exchanges, and its queues with their retry and DLQ."""
+    exchanges = (exchange_name(service), retry_exchange_name(service))
+    queues = tuple(q for b in bindings_of(service) for q in (b.queue, b.retry_queue, b.dlq))
+    return exchanges, queues

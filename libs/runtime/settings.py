@@ -2,7 +2,7 @@
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,7 @@ def _version_number(value: object) -> object:
 
 
 EventSchemaVersion = Annotated[SchemaVersion, BeforeValidator(_version_number)]
+DEFAULT_BROKER_USER_PREFIX = "saga-"  # the broker users `saga-order`, ..., `saga-operator` (messaging.users)
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"  # the server `make up` runs on this machine
 
 
@@ -57,7 +58,18 @@ class ServiceSettings(BaseSettings):
     )
     rabbitmq_url: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/",
-        description="the RabbitMQ broker and vhost; TLS: `amqps://<user>:<password>@<host>:5671/<vhost>?cafile=<CA file>`",
+        description=(
+            "the RabbitMQ broker and vhost, logging in as the service's own user"
+            " (`<RABBITMQ_USER_PREFIX><service>`; `make up` sets it); TLS:"
+            " `amqps://<user>:<password>@<host>:5671/<vhost>?cafile=<CA file>`"
+        ),
+    )
+    rabbitmq_user_prefix: str = Field(
+        DEFAULT_BROKER_USER_PREFIX,
+        description=(
+            "prefix of the broker users' names (`saga-order`, …, `saga-operator`); a consumer accepts an"
+            " event only from its producer's user"
+        ),
     )
     http_host: str = Field("0.0.0.0", description="address the HTTP server listens on")
     http_port: int = Field(description="port of the HTTP server (the API, `/health`, `/ready`)")
@@ -111,9 +123,6 @@ class ServiceSettings(BaseSettings):
     handler_timeout_s: float = Field(
         20.0,
         description="deadline of one transaction applying deliveries; an overrun is rolled back and retried",
-    )
-    queue_type: Literal["classic", "quorum"] = Field(
-        "classic", description="RabbitMQ queue type (`quorum` on a cluster)"
     )
     # publishing and the outbox relay
     event_schema_version: EventSchemaVersion = Field(

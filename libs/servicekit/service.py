@@ -21,9 +21,10 @@ from messaging.batch import BatchHandler
 from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox import OutboxRelay
+from messaging.presence import check_broker
 from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
-from messaging.topology import declare_topology_at_start
+from messaging.users import publishers
 from runtime import metrics_http
 from runtime.auth import guard as auth
 from runtime.auth.verifier import AuthConfigError
@@ -73,7 +74,11 @@ async def _database(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
 
 async def _broker(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIterator[None]:
     app[BROKER] = await connect(s.rabbitmq_url, s.startup_timeout_s, f"{spec.name}-service")
-    await declare_topology_at_start(app[BROKER], s.queue_type, s.startup_timeout_s)
+    try:
+        await check_broker(app[BROKER], spec.name, s.rabbitmq_user_prefix)
+    except Exception:
+        await app[BROKER].close()
+        raise
     app[PUBLISHER] = Publisher(app[BROKER], s.publish_timeout_s)
 
     async def broker_ready(a: web.Application) -> None:
@@ -113,11 +118,11 @@ async def _consumer(app: web.Application, spec: ServiceSpec[S], s: S) -> AsyncIt
         app[PUBLISHER],
         spec.name,
         spec.handler(app, s),
+        publishers=publishers(s.rabbitmq_user_prefix),
         prefetch=s.prefetch_count,
         max_attempts=s.max_delivery_attempts,
         retry_base_delay_ms=s.retry_base_delay_ms,
         handler_timeout_s=s.handler_timeout_s,
-        queue_type=s.queue_type,
         on_commit=app[RELAY].committed,
         workers=min(s.consumer_workers, s.db_pool_max_size - 2),  # leave connections for HTTP and the relay
         batch_size=s.consumer_batch_size,

@@ -18,6 +18,7 @@ import aiohttp
 from checker import Targets
 from events.names import DATABASES, SERVICES
 from runtime.dbroles import DatabaseRole
+from stack.broker_users import BrokerUsers
 from stack.infra import Infra
 from stack.tokens import Signer
 from stack.wait import eventually
@@ -34,7 +35,7 @@ def free_port() -> int:
 @dataclass
 class Stack:
     infra: Infra
-    amqp_url: str  # with the run's vhost
+    amqp_url: str  # with the run's vhost, as the infrastructure's administrator (tests, the checker)
     db_prefix: str  # databases are <db_prefix>_<name>
     log_dir: Path
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every service
@@ -56,6 +57,18 @@ class Stack:
     def metrics_url(self, service: str) -> str:
         """The service's /metrics listener (not its API port)."""
         return f"http://127.0.0.1:{self.metrics_ports[service]}/metrics"
+
+    broker_users: BrokerUsers | None = None  # the stack's own broker users; each service logs in as its own
+
+    def broker_url(self, role: str) -> str:
+        """The vhost's URL logging in as a service's (or the operator's) own broker user."""
+        return self.broker_users.url(self.amqp_url, role) if self.broker_users else self.amqp_url
+
+    def broker_user(self, role: str) -> str:
+        """The name of a service's (or the operator's) broker user: the `user_id` its messages carry."""
+        if self.broker_users:
+            return self.broker_users.name(role)
+        return unquote(urlsplit(self.amqp_url).username or "")
 
     def database_url(self, service: str) -> str:
         """The service's database as the superuser sees it (tests and the checker look with it)."""
@@ -95,7 +108,8 @@ class Stack:
         return {
             **os.environ,
             "DATABASE_URL": self.service_database_url(service),
-            "RABBITMQ_URL": self.amqp_url,
+            "RABBITMQ_URL": self.broker_url(service),
+            **({"RABBITMQ_USER_PREFIX": self.broker_users.prefix} if self.broker_users else {}),
             "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "HTTP_HOST": "127.0.0.1",

@@ -45,20 +45,22 @@ async def sent_events(stack: Stack, order_ids: list[UUID] | None = None) -> list
 
 
 async def publish_again(stack: Stack, events: list[Sent], copies: int = 1) -> None:
-    connection = await aio_pika.connect(stack.amqp_url, timeout=10)
-    try:
-        publisher = Publisher(connection, 10)  # type: ignore[arg-type]
-        for e in events:
-            for _ in range(copies):
-                await publisher.publish(
-                    e.exchange,
-                    e.routing_key,
-                    e.body,
-                    message_id=str(e.event_id),
-                    correlation_id=str(e.order_id),
-                )
-    finally:
-        await connection.close()
+    """Each event published again by its own producer's broker user, as its relay would."""
+    for service in dict.fromkeys(e.service for e in events):
+        connection = await aio_pika.connect(stack.broker_url(service), timeout=10)
+        try:
+            publisher = Publisher(connection, 10)  # type: ignore[arg-type]
+            for e in (e for e in events if e.service == service):
+                for _ in range(copies):
+                    await publisher.publish(
+                        e.exchange,
+                        e.routing_key,
+                        e.body,
+                        message_id=str(e.event_id),
+                        correlation_id=str(e.order_id),
+                    )
+        finally:
+            await connection.close()
 
 
 async def duplicates_seen(http, stack: Stack) -> float:

@@ -11,6 +11,7 @@ import pytest
 
 from messaging import dlq
 from messaging.dlq.cli import run
+from messaging.users import OPERATOR
 from stack.wait import eventually
 from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
@@ -56,17 +57,25 @@ async def test_malformed_messages_go_straight_to_the_dlq_and_the_consumer_stays_
     shared_stack, http, figures: Figures
 ) -> None:
     stack = shared_stack
-    connection = await aio_pika.connect(stack.amqp_url, timeout=10)
-    try:
-        channel = await connection.channel(publisher_confirms=True)
+    # straight into each queue, as the queue's producer: the operator may publish in another's name
+    async with await aio_pika.connect(stack.broker_url(OPERATOR), timeout=10) as operator:
+        channel = await operator.channel(publisher_confirms=True)
         ids = {}
         for what, (queue, body) in MALFORMED.items():
             ids[what] = str(uuid4())
+            producer = queue.split(".", 1)[1].split("-", 1)[0]  # payment.order-created: order
             await channel.default_exchange.publish(
-                aio_pika.Message(body, message_id=ids[what], delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                aio_pika.Message(
+                    body,
+                    message_id=ids[what],
+                    user_id=stack.broker_user(producer),
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
                 routing_key=queue,
                 mandatory=True,
             )
+    connection = await aio_pika.connect(stack.amqp_url, timeout=10)
+    try:
         started = time.monotonic()
 
         async def all_dead() -> list:

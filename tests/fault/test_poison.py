@@ -17,6 +17,7 @@ from tests.fault.effects import duplicated
 from tests.fault.figures import Figures
 from tests.fault.metrics import counter
 from tests.fault.orders import Orders
+from tests.support.broker import as_operator
 from tests.support.checks import assert_clean
 from tests.support.stock import new_product
 
@@ -60,7 +61,11 @@ async def test_poison_message_is_tried_max_attempts_then_dead_lettered_while_oth
     await stack.stop("payment")
     await stack.start("payment")
     replayed = time.monotonic()
-    assert await run(["--url", stack.amqp_url, "replay", QUEUE, "--all"]) == 0
+    # its user_id is payment's own (payment dead-lettered it); the replay, by the operator,
+    # gives it its producer's again, so payment accepts it
+    [letter] = await _letters(stack)
+    assert letter.user_id == stack.broker_user("payment")
+    assert await run([*as_operator(stack), "replay", QUEUE, "--all"]) == 0
     await orders.settled()
     await assert_clean(stack)
     figures.recovery_s = round(time.monotonic() - replayed, 1)
@@ -82,6 +87,11 @@ async def _all_terminal(orders: Orders, ids: list) -> float:
 
     await eventually(done, 30, 0.1, "the other orders terminal")
     return time.monotonic() - started
+
+
+async def _letters(stack) -> list:
+    async with await aio_pika.connect(stack.amqp_url, timeout=10) as connection:
+        return await dlq.list_letters(connection, f"{QUEUE}.dlq")
 
 
 async def _dead_lettered(connection: aio_pika.abc.AbstractConnection) -> bool:

@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from events.names import DATABASES
+from messaging.definitions.cli import password_variable
+from messaging.users import DEFAULT_USER_PREFIX, ROLES, user_name
 from runtime.dbroles import ROLE_OPTIONS, database_role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -250,7 +252,7 @@ def test_the_file_holds_no_default_secret() -> None:
     assert not re.search(r"postgresql://[^:@/]+@", text), "a database URL without a password"
     # every password, pass or auth is a required variable, never a literal or a ${VAR:-default}
     for key, value in re.findall(r"^\s*([A-Z_]*(?:PASSWORD|PASS|AUTH)[A-Z_]*):\s*(.*)$", text, re.MULTILINE):
-        if key != "POSTGRES_HOST_AUTH_METHOD":
+        if key != "POSTGRES_HOST_AUTH_METHOD" and not key.startswith("AUTH_"):  # AUTH_*: token settings
             assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value.strip()), f"{key}: {value}"
     for url in re.findall(r"\b(?:postgresql|amqp|redis)://(?:[^\s$]|\$\{[^}]*\})+", text):
         assert re.match(r"\w+://[^:/@]*:\$\{[A-Z0-9_]+:\?[^}]+\}@", url), f"a credential not required: {url}"
@@ -316,3 +318,48 @@ def test_docker_up_writes_missing_secrets_once_and_keeps_them(tmp_path: Path) ->
         example.write("NEW_PASSWORD=\nFROM_THE_ENVIRONMENT=\n")
     later = _docker_up(tmp_path, {"FROM_THE_ENVIRONMENT": "set-by-the-operator"})
     assert set(later) == set(first) | {"NEW_PASSWORD"} and all(later[k] == v for k, v in first.items())
+
+
+def test_no_default_broker_credential(compose: dict) -> None:
+    text = yaml.safe_dump(compose)
+    assert "guest" not in text, "compose still names the guest user"
+    assert not {"RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS"} & set(
+        _environment(compose["services"]["rabbitmq"])
+    )
+
+
+def test_the_broker_loads_the_generated_definitions_at_boot(compose: dict) -> None:
+    services = compose["services"]
+    init, broker = services["rabbitmq-definitions"], services["rabbitmq"]
+    assert broker["depends_on"]["rabbitmq-definitions"]["condition"] == "service_completed_successfully"
+    command = " ".join(init["command"]) if isinstance(init["command"], list) else init["command"]
+    assert "python -m messaging.definitions" in command and "/definitions/definitions.json" in command
+    assert init["image"] == services["order"]["image"], "the definitions come from the services' own image"
+    broker_secrets = {password_variable(role): SECRETS[password_variable(role)] for role in ROLES}
+    assert _environment(init) == broker_secrets, (
+        "the generator reads exactly the broker passwords compose requires"
+    )
+
+    conf = next(src for src, dst in _mounts(broker) if dst.startswith("/etc/rabbitmq/conf.d/"))
+    target = next(dst for src, dst in _mounts(broker) if src == "rabbitmq-definitions")
+    assert f"load_definitions = {target}/definitions.json" in Path(conf).read_text()
+    assert ("rabbitmq-definitions", "/definitions") in _mounts(init)
+
+
+def _mounts(service: dict) -> list[tuple[str, str]]:
+    """(source, target) of each volume, from the long syntax or `source:target[:mode]`."""
+    out = []
+    for v in service.get("volumes", []):
+        if isinstance(v, dict):
+            out.append((str(v["source"]), str(v["target"])))
+        else:
+            source, target = str(v).split(":")[:2]
+            out.append((source, target))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_each_service_logs_in_as_its_own_broker_user(compose: dict, name: str) -> None:
+    url = _environment(compose["services"][name])["RABBITMQ_URL"]
+    password = SECRETS[password_variable(name)]
+    assert url == f"amqp://{user_name(DEFAULT_USER_PREFIX, name)}:{password}@rabbitmq:5672/"

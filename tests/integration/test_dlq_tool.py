@@ -28,10 +28,11 @@ from messaging.errors import PublishError
 from messaging.outbox import OutboxRelay
 from messaging.publisher import Publisher
 from messaging.tables import MIGRATIONS as MESSAGING_MIGRATIONS
-from messaging.topology import declare_topology
 from messaging.unit_of_work import UnitOfWork
+from messaging.users import OPERATOR, publishers, user_name
 from runtime.db import ensure_database, migrate
-from stack.infra import Infra, create_vhost, delete_vhost, drop_databases, run_id
+from stack.broker_users import create_broker_users, delete_broker_users
+from stack.infra import Infra, delete_vhost, drop_databases, run_id
 from stack.wait import eventually
 from tests.unit.samples import order_created
 
@@ -55,7 +56,8 @@ class FlakyHandler:
 
 @dataclass
 class World:
-    url: str
+    url: str  # the operator's (an impersonator): the tool's user, and the one these tests publish with
+    prefix: str  # of the broker users' names
     db_url: str
     pool: asyncpg.Pool
     connection: aio_pika.abc.AbstractRobustConnection
@@ -74,6 +76,7 @@ class World:
             event.model_dump_json().encode(),
             message_id=str(event.event_id),
             correlation_id=str(order_id),
+            user_id=user_name(self.prefix, "order"),  # in the producer's name, as its relay would
         )
         return event
 
@@ -85,45 +88,51 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(infra: Infra) -> AsyncIterator[World]:
+async def world(infra: Infra, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    """The consumer logs in as payment's user; the tool and the tests as the operator."""
     rid = run_id()
     vhost = f"saga-test-{rid}"
-    url = await create_vhost(infra, vhost)
+    users = await create_broker_users(infra, vhost, rid, "classic")  # the topology too
+    monkeypatch.setenv("RABBITMQ_USER_PREFIX", users.prefix)  # the tool names the producers' users with it
+    url = users.url(infra.vhost_url(vhost), OPERATOR)
     db_url = infra.database_url(f"saga_{rid}_dlqtool")
     await ensure_database(db_url)
     await asyncio.to_thread(migrate, db_url, MESSAGING_MIGRATIONS)  # the shared outbox and inbox tables only
     pool = await asyncpg.create_pool(db_url, min_size=1, max_size=4, command_timeout=5)
     connection = await aio_pika.connect_robust(url, timeout=10)
+    as_payment = await aio_pika.connect_robust(users.url(infra.vhost_url(vhost), "payment"), timeout=10)
     try:
-        async with connection.channel() as channel:
-            await declare_topology(channel)
         publisher = Publisher(connection, 5)
         handler = FlakyHandler()
         consumer = Consumer(
-            connection,
+            as_payment,
             pool,
-            publisher,
+            Publisher(as_payment, 5),
             "payment",
             dict.fromkeys(("order.created", "inventory.failed", "inventory.released"), handler),
+            publishers=publishers(users.prefix),
             prefetch=8,
             max_attempts=MAX_ATTEMPTS,
             retry_base_delay_ms=10,
             handler_timeout_s=5,
-            queue_type="classic",
         )
         await consumer.start()
-        yield World(url, db_url, pool, connection, publisher, consumer, handler)
+        yield World(url, users.prefix, db_url, pool, connection, publisher, consumer, handler)
         await consumer.stop(5)
     finally:
+        await as_payment.close()
         await connection.close()
         await pool.close()
         await delete_vhost(infra, vhost)
+        await delete_broker_users(infra, users)
         await drop_databases(infra, f"saga_{rid}_")
 
 
 async def _invalid(world: World, body: bytes = b"{not json") -> str:
     message_id = str(uuid4())
-    await world.publisher.publish("", QUEUE, body, message_id=message_id)
+    await world.publisher.publish(
+        "", QUEUE, body, message_id=message_id, user_id=user_name(world.prefix, "order")
+    )
     return message_id
 
 
@@ -171,14 +180,19 @@ async def test_replay_one_then_all_applies_each_once(world: World) -> None:
     first, second = await world.place(broken=True), await world.place(broken=True)
     await world.dead_letters(2)
 
+    # payment published the DLQ copies: they carry payment's user_id, which payment would
+    # refuse from anyone but its own retry queue; the replay is published in the producer's name again
+    assert {x.user_id for x in await dlq.list_letters(world.connection, DLQ)} == {
+        user_name(world.prefix, "payment")
+    }
     world.handler.broken.discard(first.order_id)  # the bug is fixed for the first order only
-    replayed = await dlq.replay(world.connection, DLQ, str(first.event_id))
+    replayed = await dlq.replay(world.connection, DLQ, str(first.event_id), user_prefix=world.prefix)
     assert [x.message_id for x in replayed] == [str(first.event_id)]
     await eventually(lambda: first.event_id in world.handler.applied, 10, 0.05, "the replayed event applied")
     assert await dlq.count(world.connection, DLQ) == 1
 
     # still broken: a replay goes through every attempt again and comes back, once, marked as replayed
-    assert len(await dlq.replay(world.connection, DLQ)) == 1
+    assert len(await dlq.replay(world.connection, DLQ, user_prefix=world.prefix)) == 1
     await world.dead_letters(1)
     await eventually(lambda: _replayed_letter(world), 10, 0.05, "the letter back with x-replay-count")
     [back] = await dlq.list_letters(world.connection, DLQ)
@@ -210,15 +224,22 @@ async def test_replay_that_cannot_be_confirmed_loses_nothing_and_doubles_nothing
         await channel.queue_delete(QUEUE)  # the replay's mandatory publish is now unroutable
 
     with pytest.raises(PublishError):
-        await dlq.replay(world.connection, DLQ)
+        await dlq.replay(world.connection, DLQ, user_prefix=world.prefix)
     after = [x.message_id for x in await dlq.list_letters(world.connection, DLQ)]
     assert after == before, "a failed replay lost or moved a message"
 
     async with world.connection.channel() as channel:
         await channel.declare_queue(QUEUE, durable=True, arguments={"x-queue-type": "classic"})
-    assert len(await dlq.replay(world.connection, DLQ)) == 3
+    assert len(await dlq.replay(world.connection, DLQ, user_prefix=world.prefix)) == 3
     assert await dlq.count(world.connection, QUEUE) == 3, "a replay doubled or lost a message"
     assert await dlq.count(world.connection, DLQ) == 0
+    # dead-lettered by payment (its user_id), replayed in the producer's name: what payment accepts
+    async with world.connection.channel() as channel:
+        queue = await channel.get_queue(QUEUE)
+        copies = [await queue.get(timeout=5) for _ in range(3)]
+        assert {m.user_id for m in copies} == {user_name(world.prefix, "order")}
+        for m in copies:
+            await m.nack(requeue=True)
 
 
 async def test_purge_only_after_confirmation(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ from messaging.dlq import operations
 from messaging.dlq.letters import DeadLetter, dlq_of, known_dlqs
 from messaging.dlq.outbox import Unsent, unsent
 from messaging.errors import PublishError
+from messaging.users import DEFAULT_USER_PREFIX
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--url", default=os.environ.get("RABBITMQ_URL", DEFAULT_URL), help="broker URL (RABBITMQ_URL)"
+    )
+    p.add_argument(
+        "--user-prefix",
+        default=os.environ.get("RABBITMQ_USER_PREFIX", DEFAULT_USER_PREFIX),
+        help="prefix of the broker users (RABBITMQ_USER_PREFIX): a replay is published as its producer's user",
     )
     p.add_argument("--timeout", type=float, default=60.0, help="deadline for the whole command, seconds")
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,6 +124,7 @@ async def _replay(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespac
         args.message_id,
         to_exchange=args.to_exchange,
         limit=args.limit,
+        user_prefix=args.user_prefix,
         on_replayed=lambda letter: print(
             f"replayed {letter.message_id} (order {letter.order_id}) from {dlq}"
         ),

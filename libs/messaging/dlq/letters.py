@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
 
-from events import dlq_name
+from events import dlq_name, producer_of
 from messaging.topology import BINDINGS
 
 DLQ_SUFFIX = ".dlq"
@@ -55,12 +55,18 @@ class DeadLetter:
     order_id: str | None
     event_type: str | None
     error: str | None
-    reason: str | None  # invalid | permanent | attempts_exhausted
+    reason: str | None  # invalid | forged | permanent | attempts_exhausted
     attempts: int | None
     queue: str  # the queue whose consumer gave up on it
     dead_lettered_at: datetime | None
     headers: dict[str, Any]
     body: bytes
+    user_id: str | None = None  # who published this copy: the consumer that dead-lettered it
+
+    @property
+    def producer(self) -> str:
+        """The service whose event this is: the producer of the queue's binding."""
+        return producer_of(self.queue.split(".", 1)[1].replace("-", ".", 1))
 
     @property
     def age_s(self) -> float | None:
@@ -78,6 +84,7 @@ class DeadLetter:
             "attempts": self.attempts,
             "error": self.error,
             "queue": self.queue,
+            "user_id": self.user_id,
             "age_s": _round(self.age_s),
             "dead_lettered_at": self.dead_lettered_at.isoformat() if self.dead_lettered_at else None,
             "bytes": len(self.body),
@@ -126,4 +133,5 @@ def from_message(dlq: str, message: AbstractIncomingMessage) -> DeadLetter:
         dead_lettered_at=_parse_time(headers.get("x-dead-lettered-at")),
         headers=headers,
         body=message.body,
+        user_id=message.user_id,
     )

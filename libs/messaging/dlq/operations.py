@@ -4,7 +4,9 @@ Browsing takes messages with basic.get and does not ack them; closing the channe
 not acked back to the broker, which puts it back in its place. A replay publishes a copy with
 publisher confirms and `mandatory`, and acks the DLQ copy only after the broker confirmed: a crash in
 between leaves the message in the DLQ as well (the consumers' inbox absorbs the second copy if it is
-replayed again), never in neither place.
+replayed again), never in neither place. A replay is published in the producer's name (its `user_id`),
+whereas the consumer that dead-lettered it published the DLQ copy: the tool's user must be an
+`impersonator` (the operator).
 """
 
 import contextlib
@@ -15,6 +17,7 @@ from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
 from messaging.dlq.letters import DEAD_LETTER_HEADERS, DeadLetter, from_message
 from messaging.publisher import Publisher
+from messaging.users import DEFAULT_USER_PREFIX, user_name
 
 GET_TIMEOUT_S = 5.0
 Held = list[tuple[AbstractIncomingMessage, DeadLetter]]
@@ -84,6 +87,7 @@ async def replay(
     to_exchange: bool = False,
     limit: int = 10_000,
     publish_timeout_s: float = 10.0,
+    user_prefix: str = DEFAULT_USER_PREFIX,
     on_replayed: Callable[[DeadLetter], None] | None = None,
 ) -> list[DeadLetter]:
     """Send one message (by id) or every message of `dlq` back; returns what was replayed.
@@ -105,6 +109,7 @@ async def replay(
                 message_id=message.message_id or "",
                 headers=_replay_headers(letter),
                 correlation_id=message.correlation_id,
+                user_id=user_name(user_prefix, letter.producer),
             )
             await message.ack()
             replayed.append(letter)

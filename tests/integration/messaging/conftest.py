@@ -9,9 +9,10 @@ import asyncpg
 import pytest_asyncio
 from aio_pika.abc import AbstractRobustConnection
 
+from events import SERVICES
 from messaging.consumer import Consumer
-from messaging.publisher import Publisher
-from messaging.topology import declare_topology
+from messaging.declare import declare_topology
+from messaging.publisher import Publisher, connection_user
 from stack.infra import Infra, create_vhost, delete_vhost, run_id
 from tests.integration.messaging.recorder import Recorder
 from tests.support.databases import cloned_database, template_database
@@ -66,6 +67,11 @@ async def recorder() -> Recorder:
 ConsumerFactory = Callable[..., Awaitable[Consumer]]
 
 
+def admin_publishers(broker: AbstractRobustConnection) -> dict[str, str]:
+    """These tests publish as the infrastructure's administrator: every producer is that user here."""
+    return dict.fromkeys(SERVICES, connection_user(broker) or "")
+
+
 @pytest_asyncio.fixture
 async def start_consumer(broker, pool, publisher, recorder) -> AsyncIterator[ConsumerFactory]:
     """Start a Consumer for the test service with the recorder's handlers; stopped at teardown."""
@@ -79,10 +85,17 @@ async def start_consumer(broker, pool, publisher, recorder) -> AsyncIterator[Con
             "max_attempts": 3,
             "retry_base_delay_ms": 20,
             "handler_timeout_s": 5,
-            "queue_type": "classic",
             **overrides,
         }
-        consumer = Consumer(broker, pool, publisher, SERVICE, handlers or recorder.handlers(), **options)
+        consumer = Consumer(
+            broker,
+            pool,
+            publisher,
+            SERVICE,
+            handlers or recorder.handlers(),
+            publishers=admin_publishers(broker),
+            **options,
+        )
         await consumer.start()
         started.append(consumer)
         return consumer

@@ -10,6 +10,7 @@ from events.codec import MAX_EVENT_BYTES
 from messaging.consumer import Consumer
 from messaging.errors import PermanentError
 from stack.wait import eventually
+from tests.integration.messaging.conftest import admin_publishers
 from tests.integration.messaging.recorder import consumed, depth, effects, inbox, take_all
 from tests.unit.samples import event_of
 
@@ -161,11 +162,11 @@ async def test_a_consumer_refuses_to_start_with_handlers_that_differ_from_its_su
         publisher,
         "shipping",
         only_one,
+        publishers=admin_publishers(broker),
         prefetch=1,
         max_attempts=3,
         retry_base_delay_ms=20,
         handler_timeout_s=5,
-        queue_type="classic",
     )
     with pytest.raises(RuntimeError, match="inventory.released"):
         await consumer.start()
