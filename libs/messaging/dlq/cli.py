@@ -119,7 +119,7 @@ async def _replay(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespac
         to_exchange=args.to_exchange,
         limit=args.limit,
         on_replayed=lambda letter: print(
-            f"replayed {letter.message_id} (order {letter.order_id}) from {dlq}"
+            f"replayed {letter.message_id} (order {letter.order_id or '-'}) from {dlq}"
         ),
     )
     print(f"{len(done)} message(s) replayed")

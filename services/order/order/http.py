@@ -9,7 +9,7 @@ from aiohttp import web
 from events import OrderCreated, order_total
 from events.catalog import Item, OrderCreatedPayload
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
-from order import domain, repository
+from order import domain, prices, pricing, repository
 from order.schemas import CreateOrder, OrderAccepted, OrderPage, OrderView
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
@@ -29,6 +29,15 @@ def _digest(body: CreateOrder) -> str:
     """The body's hash for Idempotency-Key. A field left null is left out, so a body without a hold
     hashes as it did before hold_id existed: a retry across the upgrade is the same request."""
     return hashlib.sha256(body.model_dump_json(exclude_none=True).encode()).hexdigest()
+
+
+def price_mismatch(refused: list[pricing.Mismatch]) -> ApiError:
+    return ApiError(
+        422,
+        "price_mismatch",
+        "unit_price is not the product's current price on some lines",
+        [m.detail() for m in refused],
+    )
 
 
 async def create_order(request: web.Request) -> web.Response:
@@ -62,22 +71,29 @@ async def create_order(request: web.Request) -> web.Response:
     )
     digest = None if key is None else _digest(body)
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        rows = await repository.place_order(
-            conn,
-            order_id,
-            body.customer_id,
-            body.payment_method,
-            total,
-            [(i.product_id, i.quantity, i.unit_price) for i in items],
-            event,
-            key,
-            digest,
-            request.app[SCHEMA_VERSION],
-            body.hold_id,
-        )
-        # rows is None only when the key was taken already
+        known, catalogue = await prices.current(conn, [i.product_id for i in items])
+        refused = pricing.mismatches([(i.product_id, i.unit_price) for i in items], known, catalogue)
+        rows = None
+        if not refused:
+            rows = await repository.place_order(
+                conn,
+                order_id,
+                body.customer_id,
+                body.payment_method,
+                total,
+                [(i.product_id, i.quantity, i.unit_price) for i in items],
+                event,
+                key,
+                digest,
+                request.app[SCHEMA_VERSION],
+                body.hold_id,
+            )
+        # rows is None when the prices were refused or the key was taken already; a key that placed
+        # this very body before gets its first answer even if a price changed since
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
     if rows is None:
+        if refused and (claim is None or claim["request_hash"] != digest):
+            raise price_mismatch(refused)
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
             raise in_flight()
         if claim["request_hash"] != digest:
