@@ -4,6 +4,7 @@ statuses (events.statuses) and stock ledger (events.ledger) that the services an
 from events.catalog import (
     EVENT_CLASSES,
     LATEST_VERSION,
+    ORDERLESS_TYPES,
     SCHEMA_VERSIONS,
     Allocation,
     AnyEvent,
@@ -40,6 +41,7 @@ from events.types import Money
 
 __all__ = [
     "LATEST_VERSION",
+    "ORDERLESS_TYPES",
     "SCHEMA_VERSIONS",
     "Allocation",
     "Shipment",

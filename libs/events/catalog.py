@@ -291,3 +291,5 @@ AnyEvent = (
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.model_fields["event_type"].default: cls for cls in get_args(AnyEvent)
 }
+# the event types that belong to no order (their order_id is None); every other one is a saga's
+ORDERLESS_TYPES = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, OrderlessEvent))
