@@ -4,21 +4,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
+from typing import cast
 from uuid import UUID, uuid4
 
 import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
 
-from events import PaymentApproved, ShippingFailed, ShippingScheduled
+from events import LATEST_VERSION, PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
 from inventory.api.routes import add_routes
 from inventory.availability.projection import PROJECTION, Projection
 from inventory.availability.redis_gate import RedisGate, connect
 from inventory.stock import admin, repository, warehouses
+from messaging.outbox import OutboxRelay
+from messaging.publisher import Publisher
 from messaging.unit_of_work import UnitOfWork
 from runtime.http import base_app
 from servicekit import idempotency
-from servicekit.service import POOL
+from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
 
 def make_projection(
@@ -120,6 +123,9 @@ async def serve_api(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator
     app = base_app()
     app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
     app[POOL], app[PROJECTION] = pool, projection
+    app[SCHEMA_VERSION] = LATEST_VERSION
+    # a relay that is never run: the rows handed to it stay in the outbox table, where tests read them
+    app[RELAY] = OutboxRelay(pool, cast(Publisher, None), "inventory")
     add_routes(app)
     async with TestClient(TestServer(app)) as client:
         yield client
