@@ -11,6 +11,7 @@ import pytest
 
 from stack.supervisor import Stack
 from tests.support.client import Api
+from tests.support.stock import prices_known
 
 pytestmark = pytest.mark.e2e
 
@@ -52,9 +53,11 @@ async def test_the_readme_curl_examples_work_as_shown(
 ):
     # the product `make up` seeds, which the order examples use
     async with http.put(
-        f"{stack.url('inventory')}/inventory/{DEMO_PRODUCT}", json={"name": "Demo product 1", "quantity": 100}
+        f"{stack.url('inventory')}/inventory/{DEMO_PRODUCT}",
+        json={"name": "Demo product 1", "quantity": 100, "price": "49.90"},
     ) as r:
         assert r.status in (200, 201), await r.text()
+    await prices_known(stack, {UUID(DEMO_PRODUCT): "49.90"})
     order_id = str(await api.place([(UUID(DEMO_PRODUCT), 1, "49.90")]))
     blocks = bash_blocks(README.read_text(), api_prefix)
     assert blocks, f"no README example for {api_prefix}"

@@ -16,21 +16,25 @@ from stack.wait import eventually
 PRICE = "10.00"  # what a test product costs unless the test says otherwise
 
 
-async def add_products(stack: Stack, products: Mapping[UUID, int], price: str = PRICE) -> None:
+async def add_products(stack: Stack, products: Mapping[UUID, int], price: str | None = PRICE) -> None:
     """Create each product with that many units at `price`, and wait until the order service knows the
-    price; a product that exists already is an error."""
+    price (None: unpriced, not for sale once the order service knows any price); a product that exists
+    already is an error."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
 
         async def put(product_id: UUID, units: int) -> None:
             body = {"name": f"Test product {product_id}", "quantity": units, "price": price}
+            if price is None:
+                del body["price"]
             async with http.put(f"{stack.url('inventory')}/inventory/{product_id}", json=body) as r:
                 assert r.status == 201, f"PUT /inventory/{product_id}: {r.status} {await r.text()}"
 
         await asyncio.gather(*(put(p, units) for p, units in products.items()))
-    await prices_known(stack, dict.fromkeys(products, price))
+    if price is not None:
+        await prices_known(stack, dict.fromkeys(products, price))
 
 
-async def new_product(stack: Stack, units: int, price: str = PRICE) -> UUID:
+async def new_product(stack: Stack, units: int, price: str | None = PRICE) -> UUID:
     """A fresh product (its own id, so tests sharing a stack never share stock) with `units` units at
     `price`, known to the order service."""
     product_id = uuid4()

@@ -92,7 +92,7 @@ async def create_order(request: web.Request) -> web.Response:
         # this very body before gets its first answer even if a price changed since
         claim = await repository.existing_claim(conn, key) if rows is None and key is not None else None
     if rows is None:
-        if refused and (claim is None or claim["request_hash"] != digest):
+        if claim is None and refused:
             raise price_mismatch(refused)
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
             raise in_flight()
