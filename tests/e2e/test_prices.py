@@ -23,9 +23,11 @@ def inv(stack, http) -> Inventory:
     return Inventory(http, stack.url("inventory"))
 
 
-async def post(api: Api, items: list[tuple[UUID, int, str]], key: str | None = None) -> tuple[int, dict]:
+async def post(
+    api: Api, items: list[tuple[UUID, int, str]], key: str | None = None, body: dict | None = None
+) -> tuple[int, dict]:
     headers = {"Idempotency-Key": key} if key else None
-    async with api.http.post(f"{api.order_url}/orders", json=order_body(items), headers=headers) as r:
+    async with api.http.post(f"{api.order_url}/orders", json=body or order_body(items), headers=headers) as r:
         return r.status, await r.json()
 
 
@@ -67,8 +69,8 @@ async def test_a_refused_price_leaves_the_idempotency_key_free_for_the_corrected
 async def test_a_new_price_reaches_the_order_service_and_the_old_one_is_refused(stack, api, inv):
     product = await new_product(stack, 10, "20.00")
     [(_, first_version)] = (await order_prices(stack, [product])).values()
-    replay_key = f"replay-{uuid4()}"
-    status, before = await post(api, [(product, 1, "20.00")], replay_key)
+    replay_key, first_body = f"replay-{uuid4()}", order_body([(product, 1, "20.00")])
+    status, before = await post(api, [], replay_key, first_body)
     assert status == 201
 
     answer = await inv.put(product, "Test product", 10, "25.50")
@@ -80,7 +82,7 @@ async def test_a_new_price_reaches_the_order_service_and_the_old_one_is_refused(
     status, body = await post(api, [(product, 1, "20.00")])
     assert (status, body["error"]["details"][0]["current"]) == (422, "25.50")
     # the retry of an order placed at the old price gets its first answer, not a refusal
-    assert await post(api, [(product, 1, "20.00")], replay_key) == (201, before)
+    assert await post(api, [], replay_key, first_body) == (201, before)
     status, placed = await post(api, [(product, 2, "25.50")])
     assert status == 201
     order = await api.terminal(UUID(placed["order_id"]))
@@ -107,7 +109,8 @@ async def test_prices_changed_in_a_burst_end_at_the_last_one(stack, inv):
 
 async def test_the_demo_data_is_priced_once_and_the_readme_order_confirms_at_49_90(stack, api, inv):
     """`make up`'s seed, run twice against the stack's inventory database: the second run prices nothing
-    again; the outbox rows it wrote reach the order service through the running inventory's relay."""
+    again; the outbox rows it wrote reach the order service through the running inventory's relay
+    (`make up` seeds before it starts the services; here they run, so a read fills the cache)."""
     env = stack.service_env("inventory")
     for expected in ("5 priced now", "0 priced now"):
         proc = await asyncio.create_subprocess_exec(
@@ -117,7 +120,9 @@ async def test_the_demo_data_is_priced_once_and_the_readme_order_confirms_at_49_
         assert proc.returncode == 0 and expected in out.decode(), out
     demo = UUID(int=1)
     await prices_known(stack, {demo: "49.90", UUID(int=5): "2500.00"})
-    assert (await inv.get(demo))["price"] == "49.90"
+    ids = "&".join(f"product_id={UUID(int=n)}" for n in range(1, 6))
+    status, shown, _ = await inv.call("GET", f"/inventory?{ids}")  # read-through: the cache learns them too
+    assert [i["price"] for i in shown["items"]] == ["49.90", "19.99", "5.00", "129.00", "2500.00"], shown
     order = await api.terminal(await api.place([(demo, 2, "49.90")]))
     assert (order["status"], order["total_amount"]) == ("CONFIRMED", "99.80")
     declined = await api.terminal(await api.place([(UUID(int=5), 5, "2500.00")]))
