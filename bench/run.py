@@ -53,7 +53,9 @@ async def run_bench(
     loadavg = round(os.getloadavg()[0], 2)
     warm = scenarios.build(scenario, warmup, seed + 1) if warmup else None
     products = {**plan.products, **(warm.products if warm else {})}
-    seeded = await seed_products(target.inventory_url, target.database_urls["inventory"], products)
+    seeded = await seed_products(
+        target.inventory_url, target.database_urls["inventory"], target.database_urls["order"], products
+    )
     timeout = max(60.0, orders / 20)
     if warm:
         warm_ids = [s.order_id for s in await load.drive(target.order_url, warm.bodies, rate, concurrency)]
