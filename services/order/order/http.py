@@ -139,7 +139,7 @@ async def list_orders(request: web.Request) -> web.Response:
 PATHS = {
     "/orders": {
         "post": {
-            "summary": "Place an order",
+            "summary": "Place an order (422 price_mismatch: a unit_price that is not the product's current price)",
             "parameters": [PARAMETER],
             "requestBody": {"required": True, **openapi.json_content(CreateOrder)},
             "responses": {
