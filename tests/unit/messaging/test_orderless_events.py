@@ -37,3 +37,33 @@ def test_a_log_line_of_an_orderless_event_has_a_null_order_id():
         record = logging.makeLogRecord({"msg": "applied", "levelname": "INFO"})
         line = orjson.loads(JsonFormatter("order").format(record))
     assert line["order_id"] is None and line["event_id"] == str(event.event_id)
+
+
+def test_the_order_service_has_a_queue_of_its_own_for_price_changes_with_retry_and_dlq():
+    from messaging.topology import bindings_of
+
+    [b] = [b for b in bindings_of("order") if b.event_type == "inventory.price_changed"]
+    assert (b.exchange, b.queue, b.retry_queue, b.dlq) == (
+        "inventory.exchange",
+        "order.inventory-price-changed",
+        "order.inventory-price-changed.retry",
+        "order.inventory-price-changed.dlq",
+    )
+
+
+def test_a_dead_letter_of_an_orderless_event_has_no_order_id():
+    from types import SimpleNamespace
+
+    from events import encode
+    from messaging.dlq.letters import from_message
+
+    event = price_changed()
+    message = SimpleNamespace(
+        headers={"x-error": "boom", "x-error-reason": "permanent", "x-attempts": 1},
+        body=encode(event),
+        correlation_id=None,  # as the relay publishes an event of no order
+        message_id=str(event.event_id),
+    )
+    letter = from_message("order.inventory-price-changed.dlq", message)  # type: ignore[arg-type]
+    assert letter.order_id is None and letter.event_type == "inventory.price_changed"
+    assert letter.summary()["order_id"] is None
