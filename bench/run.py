@@ -54,7 +54,11 @@ async def run_bench(
     warm = scenarios.build(scenario, warmup, seed + 1) if warmup else None
     products = {**plan.products, **(warm.products if warm else {})}
     seeded = await seed_products(
-        target.inventory_url, target.database_urls["inventory"], products, target.token
+        target.inventory_url,
+        target.database_urls["inventory"],
+        target.database_urls["order"],
+        products,
+        target.token,
     )
     timeout = max(60.0, orders / 20)
     if warm:

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Place the sample order from docs/design.md and poll it until it reaches a terminal status, then print it.
 # Knobs to walk the other saga paths:
-#   QUANTITY=60 (shipping fails: > SHIPPING_MAX_UNITS), UNIT_PRICE=20000 (payment declined),
-#   PRODUCT_ID=<unknown uuid> (inventory fails). ORDER_URL (default http://localhost:3001),
-#   DEMO_TIMEOUT seconds (default 60). TOKEN: a bearer token for the order's customer; by default one is
-#   minted with MINT (default: `make up`'s key, `.venv/bin/python -m stack.mint`; `make docker-demo` passes
-#   the compose stack's).
+#   QUANTITY=60 (shipping fails: > SHIPPING_MAX_UNITS), PRODUCT_ID=00000000-0000-0000-0000-000000000005
+#   UNIT_PRICE=2500.00 QUANTITY=5 (payment declined: 12500.00); a UNIT_PRICE that is not the product's
+#   price, or an unknown PRODUCT_ID, is refused (422 price_mismatch). ORDER_URL (default
+#   http://localhost:3001), DEMO_TIMEOUT seconds (default 60).
+#   TOKEN: a bearer token for the order's customer; by default one is minted with MINT (default: `make
+#   up`'s key, `.venv/bin/python -m stack.mint`; `make docker-demo` passes the compose stack's).
 set -euo pipefail
 
 ORDER_URL=${ORDER_URL:-http://localhost:3001}

@@ -2,7 +2,6 @@
 # Start the compose stack, wait until every container is healthy, seed the demo products, print the URLs.
 #   COMPOSE   compose command (default: `docker compose`, else `docker-compose`)
 #   WAIT_TIMEOUT seconds to wait for healthchecks (default 300)
-#   INVENTORY_URL (default http://localhost:3002)
 # The secrets docker-compose.yml requires: each variable .env.example lists that neither `.env` nor the
 # environment sets yet is written into `.env` (mode 600, ignored by git) with a fresh random value, so
 # the first run makes them all and a later one only those added since; values already there are kept.
@@ -32,7 +31,6 @@ if [[ -z "${COMPOSE:-}" ]]; then
 fi
 read -r -a compose <<<"$COMPOSE"
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-300}
-INVENTORY_URL=${INVENTORY_URL:-http://localhost:3002}
 
 wait_healthy() {
     # For compose v1, which has no `up --wait`: poll each container's health status.
@@ -67,23 +65,13 @@ fi
 
 # tokens signed by the stack's development key (the auth-keys volume)
 mint() { "${compose[@]}" run --rm -T auth-keys python -m stack.mint --dir /var/lib/order-saga/auth "$@" | tail -1; }
-operator=$(mint --scopes "inventory:read inventory:write")
 
-# Demo products 00000000-0000-0000-0000-00000000000{1..5}, 100 units each, created only if missing.
-for n in 1 2 3 4 5; do
-    id="00000000-0000-0000-0000-00000000000$n"
-    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$INVENTORY_URL/inventory/$id" || true)
-    case "$code" in
-        404)
-            code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -X PUT "$INVENTORY_URL/inventory/$id" \
-                -H "Authorization: Bearer $operator" \
-                -H 'Content-Type: application/json' -d "{\"name\":\"Demo product $n\",\"quantity\":100}" || true)
-            case "$code" in 2??) echo "seeded demo product $id (100 units)" ;;
-                *) echo "warning: seeding $id returned HTTP $code" >&2 ;; esac ;;
-        200) ;;
-        *) echo "warning: GET $INVENTORY_URL/inventory/$id returned HTTP ${code:-nothing}" >&2 ;;
-    esac
-done
+# Demo products 00000000-0000-0000-0000-00000000000{1..5}, 100 units each, created only if missing, and
+# their prices, set only where missing: inventory/seed.py, the same seed `make up` runs, in the running
+# inventory container (its database and settings). Products it creates are read from PostgreSQL until
+# they are cached (a read fills the cache).
+"${compose[@]}" exec -T inventory python -m inventory.seed \
+    || echo "warning: seeding the demo products failed" >&2
 
 cat <<MSG
 

@@ -64,6 +64,15 @@ def oversold(o: dict, inv: dict) -> list:
     ]
 
 
+def prices_not_copied(o: dict, inv: dict) -> list:
+    """Every price inventory set has reached the order service's copy (inventory.price_changed)."""
+    return [
+        {"product_id": str(pid), "inventory": str(p["price"]), "order": str(o["prices"].get(pid))}
+        for pid, p in inv["products"].items()
+        if p["price"] is not None and o["prices"].get(pid) != p["price"]
+    ]
+
+
 def payments_above_one(pay: dict) -> list:
     counts = {**pay["payments_per_order"]}
     return [

@@ -22,9 +22,11 @@ async def order_facts(url: str) -> dict:
         "SELECT i.product_id, sum(i.quantity) AS units FROM order_items i JOIN orders o USING (order_id)"
         " WHERE o.status = 'CONFIRMED' GROUP BY i.product_id",
     )
+    prices = await _fetch(url, "SELECT product_id, price FROM product_prices")
     return {
         "status": {r["order_id"]: r["status"] for r in statuses},
         "confirmed_units": {r["product_id"]: r["units"] for r in confirmed_units},
+        "prices": {r["product_id"]: r["price"] for r in prices},
     }
 
 
@@ -44,7 +46,7 @@ async def payment_facts(url: str) -> dict:
 async def inventory_facts(url: str) -> dict:
     products = await _fetch(
         url,
-        "SELECT p.product_id, p.on_hand, p.reserved, p.received_total, p.committed_total,"
+        "SELECT p.product_id, p.on_hand, p.reserved, p.received_total, p.committed_total, p.price,"
         " coalesce((SELECT sum(ri.quantity) FROM reservation_items ri JOIN reservations r USING (reservation_id)"
         "   WHERE ri.product_id = p.product_id AND r.status = 'ACTIVE'), 0) AS active_reserved,"
         f" (SELECT {balance_sql('on_hand', 'm.kind', 'm.quantity')} FROM movements m"

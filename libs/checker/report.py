@@ -47,6 +47,7 @@ async def check(targets: Targets, expected_dlq: int = 0) -> Report:
     report.add("stock_equations_broken", invariants.stock_equations(inv))
     report.add("reservations_not_ended_once", invariants.reservations_not_ended_once(inv))
     report.add("oversold_products", invariants.oversold(o, inv))
+    report.add("prices_not_copied", invariants.prices_not_copied(o, inv))
     report.add("payments_per_order_above_one", invariants.payments_above_one(pay))
     for name, items in {**invariants.money(o, pay), **invariants.stock_outcomes(o, inv, ship)}.items():
         report.add(name, items)

@@ -4,12 +4,14 @@ statuses (events.statuses) and stock ledger (events.ledger) that the services an
 from events.catalog import (
     EVENT_CLASSES,
     LATEST_VERSION,
+    ORDERLESS_TYPES,
     SCHEMA_VERSIONS,
     Allocation,
     AnyEvent,
     Event,
     InventoryCommitted,
     InventoryFailed,
+    InventoryPriceChanged,
     InventoryReleased,
     InventoryReserved,
     Item,
@@ -40,6 +42,7 @@ from events.types import Money
 
 __all__ = [
     "LATEST_VERSION",
+    "ORDERLESS_TYPES",
     "SCHEMA_VERSIONS",
     "Allocation",
     "Shipment",
@@ -52,6 +55,7 @@ __all__ = [
     "InvalidEvent",
     "InventoryCommitted",
     "InventoryFailed",
+    "InventoryPriceChanged",
     "InventoryReleased",
     "InventoryReserved",
     "Item",

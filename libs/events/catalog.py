@@ -1,9 +1,11 @@
 """One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class.
 
-Versions (expand/contract, for a rolling deploy): every event exists in schema version 1 and 2. A
-version 2 payload may carry fields version 1 has not (each payload class names them in V2_FIELDS, all
-optional); a consumer accepts both versions, and a producer writes the one its EVENT_SCHEMA_VERSION
-names (events.codec.encode). A version-1 event that carries a version-2 field is invalid.
+Versions (expand/contract, for a rolling deploy): every event of the saga exists in schema version 1
+and 2. A version 2 payload may carry fields version 1 has not (each payload class names them in
+V2_FIELDS, all optional); a consumer accepts both versions, and a producer writes the one its
+EVENT_SCHEMA_VERSION names (events.codec.encode). A version-1 event that carries a version-2 field is
+invalid. An event type added later exists only from the version it came with (Event.SINCE):
+inventory.price_changed, from version 2, is the first; it belongs to no order (its order_id is None).
 """
 
 from collections.abc import Iterable
@@ -63,7 +65,10 @@ class Shortage(Strict):
 
 
 class Event(Strict):
-    """The envelope. `event_id` is also the AMQP message_id; `order_id` correlates the saga."""
+    """The envelope. `event_id` is also the AMQP message_id; `order_id` correlates the saga (None only in
+    an event that belongs to no order: OrderlessEvent)."""
+
+    SINCE: ClassVar[int] = 1  # the first schema version this event type exists in
 
     event_id: UUID
     event_type: str
@@ -75,7 +80,7 @@ class Event(Strict):
     payload: Strict
 
     @classmethod
-    def new(cls, order_id: UUID, payload: Strict, causation_id: UUID | None = None) -> Self:
+    def new(cls, order_id: UUID | None, payload: Strict, causation_id: UUID | None = None) -> Self:
         event_type = cls.model_fields["event_type"].default
         return cls(
             event_id=uuid4(),
@@ -94,6 +99,8 @@ class Event(Strict):
 
     @model_validator(mode="after")
     def _fields_of_its_version(self) -> Self:
+        if self.schema_version < self.SINCE:
+            raise ValueError(f"{self.event_type} exists only from schema_version {self.SINCE}")
         if self.schema_version == 1 and (extra := self.payload.v2_only()):
             raise ValueError(f"schema_version 1 has no {', '.join(extra)}")
         return self
@@ -244,6 +251,30 @@ class ShippingFailed(Event):
     payload: ShippingFailedPayload
 
 
+class OrderlessEvent(Event):
+    """An event that belongs to no order: its envelope's order_id is null (the JSON carries `null`).
+
+    Typed None on purpose: code written for saga events reads order_id as a UUID, and only the order
+    service's price handler ever receives an orderless event; the shared code that sees every event
+    (consumer, inbox, outbox, logs, the DLQ tool) is written for None."""
+
+    order_id: None = None  # type: ignore[assignment]  # narrowed to None; see the docstring
+
+
+class InventoryPriceChangedPayload(Strict):
+    product_id: UUID
+    price: Money = Field(gt=0)
+    version: int = Field(strict=True, gt=0)  # the product row's version after the change: newer wins
+
+
+class InventoryPriceChanged(OrderlessEvent):
+    """A product's price, set by inventory (PUT /inventory/{id}); published only when it changes."""
+
+    SINCE = 2
+    event_type: Literal["inventory.price_changed"] = "inventory.price_changed"
+    payload: InventoryPriceChangedPayload
+
+
 # every event of the saga, one closed union: what the codec decodes to and what handlers dispatch on
 AnyEvent = (
     OrderCreated
@@ -256,7 +287,10 @@ AnyEvent = (
     | InventoryCommitted
     | ShippingScheduled
     | ShippingFailed
+    | InventoryPriceChanged
 )
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.model_fields["event_type"].default: cls for cls in get_args(AnyEvent)
 }
+# the event types that belong to no order (their order_id is None); every other one is a saga's
+ORDERLESS_TYPES = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, OrderlessEvent))

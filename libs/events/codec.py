@@ -18,7 +18,10 @@ class InvalidEvent(ValueError):
 
 def encode(event: Event, version: int = LATEST_VERSION) -> bytes:
     """The event as schema `version` writes it (a producer's EVENT_SCHEMA_VERSION): version 1 without
-    the fields version 2 added (catalog.Strict.as_v1)."""
+    the fields version 2 added (catalog.Strict.as_v1). An event type newer than `version` cannot be
+    written in it (ValueError): its producer refuses the change that would emit it instead."""
+    if version < event.SINCE:
+        raise ValueError(f"{event.event_type} does not exist in schema_version {version}")
     if version == event.schema_version:
         return event.model_dump_json().encode()
     if version != 1:

@@ -20,6 +20,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
         "inventory.committed",
         "shipping.scheduled",
         "shipping.failed",
+        "inventory.price_changed",  # belongs to no order: the order service's copy of the prices
     ),
 }
 
@@ -39,9 +40,10 @@ def retry_exchange_name(consumer: str) -> str:
 
 
 def queue_name(consumer: str, event_type: str) -> str:
-    """`payment.order-created`: the consumer, then the producer and event joined by a dash."""
+    """`payment.order-created`: the consumer, then the producer and event joined by a dash (and the
+    event's own underscores as dashes: `order.inventory-price-changed`)."""
     producer, event = event_type.split(".", 1)
-    return f"{consumer}.{producer}-{event}"
+    return f"{consumer}.{producer}-{event.replace('_', '-')}"
 
 
 def retry_queue_name(queue: str) -> str:

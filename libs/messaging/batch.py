@@ -13,11 +13,13 @@ they arrived in), and write the batch in a few statements.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
+from uuid import UUID
 
 from events import Event
 from messaging.unit_of_work import UnitOfWork
 from runtime.logs import log_context
 
+NO_ORDER = UUID(int=0)  # what an orderless event sorts as
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[list[Event], UnitOfWork], Awaitable[None]]
 
@@ -32,8 +34,9 @@ class EventFailed(Exception):
 
 
 def by_order(events: list[Event]) -> list[Event]:
-    """Sorted by order id; a stable sort, so one order's events keep their arrival order."""
-    return sorted(events, key=lambda e: e.order_id)
+    """Sorted by order id; a stable sort, so one order's events keep their arrival order. Events that
+    belong to no order (order_id None) come first."""
+    return sorted(events, key=lambda e: (e.order_id is not None, e.order_id or NO_ORDER))
 
 
 def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:

@@ -18,7 +18,12 @@ class Key(NamedTuple):
     event_id: UUID
     queue: str
     event_type: str
-    order_id: UUID
+    order_id: UUID | None  # None: an event that belongs to no order
+
+
+def _by_event(key: Key) -> UUID:
+    """Keys sort by event id alone (event ids are unique; a None order id does not compare)."""
+    return key.event_id
 
 
 _COLUMNS = "idempotency_keys (event_id, queue, event_type, order_id)"
@@ -28,8 +33,8 @@ def claim(keys: list[Key]) -> str:
     """The insert of every key not seen before, with its values written out."""
     values = ", ".join(
         f"({literals.uuid(k.event_id)}, {literals.text(k.queue)}, {literals.text(k.event_type)},"
-        f" {literals.uuid(k.order_id)})"
-        for k in sorted(keys)
+        f" {literals.optional_uuid(k.order_id)})"
+        for k in sorted(keys, key=_by_event)
     )
     return f"INSERT INTO {_COLUMNS} VALUES {values} ON CONFLICT DO NOTHING"
 
@@ -43,7 +48,7 @@ async def claimed(uow: UnitOfWork, keys: list[Key]) -> set[UUID]:
         return set()
     # some of the batch were seen before: start again, with nothing done yet, and ask which
     await uow.conn.execute("ROLLBACK; BEGIN")
-    ordered = sorted(keys)
+    ordered = sorted(keys, key=_by_event)
     rows = await uow.conn.fetch(
         f"INSERT INTO {_COLUMNS} SELECT e, q, t, o FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[])"
         " WITH ORDINALITY AS k(e, q, t, o, n) ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id",

@@ -20,6 +20,11 @@ def text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def optional_uuid(value: UUID | None) -> str:
+    """A uuid literal, or NULL (an event that belongs to no order has no order id)."""
+    return "NULL" if value is None else uuid(value)
+
+
 def uuid(value: UUID) -> str:
     """A uuid literal; anything that is not a UUID is parsed as one first, so only a uuid reaches the SQL."""
     return f"'{value if isinstance(value, UUID) else UUID(value)}'::uuid"

@@ -41,7 +41,7 @@ MARK_DELAY_S = 0.05
 
 class Row(NamedTuple):
     event_id: UUID
-    order_id: UUID
+    order_id: UUID | None  # None: an event that belongs to no order
     exchange: str
     routing_key: str
     body: bytes
@@ -73,7 +73,7 @@ class Outgoing:
         """The insert with every value written out (uuids, our own exchange and event names escaped, the
         body as hex), so it can go in one simple query with the COMMIT: one round trip for both."""
         values = ", ".join(
-            f"({literals.uuid(e.event_id)}, {literals.uuid(e.order_id)}, {literals.text(exchange_name(e.producer))},"
+            f"({literals.uuid(e.event_id)}, {literals.optional_uuid(e.order_id)}, {literals.text(exchange_name(e.producer))},"
             f" {literals.text(e.event_type)}, decode('{body.hex()}', 'hex'), clock_timestamp())"
             for e, body in zip(self.events, self._bodies, strict=True)
         )
@@ -196,7 +196,7 @@ class OutboxRelay:
                     r.routing_key,
                     r.body,
                     message_id=str(r.event_id),
-                    correlation_id=str(r.order_id),
+                    correlation_id=None if r.order_id is None else str(r.order_id),
                 )
                 for r in rows
             ),

@@ -46,9 +46,14 @@ def configure_logging(service: str, level: str) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 @contextlib.contextmanager
 def log_context(order_id: object, event_id: object) -> Iterator[None]:
-    tokens = (order_id_var.set(str(order_id)), event_id_var.set(str(event_id)))
+    """Log lines inside carry these ids; a None stays null (an event that belongs to no order)."""
+    tokens = (order_id_var.set(_text(order_id)), event_id_var.set(_text(event_id)))
     try:
         yield
     finally:

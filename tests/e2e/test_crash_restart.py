@@ -10,7 +10,7 @@ import pytest
 from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.ledgers import Money, money_of
-from tests.support.stock import new_product, stock_of
+from tests.support.stock import PRICE, new_product, stock_of
 
 pytestmark = pytest.mark.e2e
 BATCH = 15  # placed before the kill, and again while the service is down
@@ -32,7 +32,7 @@ async def progress(stack, service: str, order_ids: list[UUID]) -> int:
 
 
 async def place_batch(api, product: UUID) -> list[UUID]:
-    return list(await asyncio.gather(*(api.place([(product, 1, "3.00")]) for _ in range(BATCH))))
+    return list(await asyncio.gather(*(api.place([(product, 1, PRICE)]) for _ in range(BATCH))))
 
 
 @pytest.mark.parametrize("victim", ["payment", "inventory", "shipping"])

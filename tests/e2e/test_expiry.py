@@ -3,7 +3,7 @@ order is refunded and cancelled; a confirmation that arrives late changes nothin
 confirmation meet, exactly one of them happens, every time."""
 
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -14,7 +14,7 @@ from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.ledgers import Money, money_of, shipment_status
-from tests.support.stock import stock_view
+from tests.support.stock import PRICE, new_product, stock_view
 
 pytestmark = pytest.mark.e2e
 REVERSED_ONCE = Money("REVERSED", charges=1, refunds=1)
@@ -45,21 +45,12 @@ async def stock(api: Api, product: UUID) -> dict:
         return await r.json()
 
 
-async def new_product(api: Api, units: int) -> UUID:
-    product = uuid4()
-    async with api.http.put(
-        f"{api.inventory_url}/inventory/{product}", json={"name": "expiry", "quantity": units}
-    ) as r:
-        assert r.status == 201, await r.text()
-    return product
-
-
 async def test_an_unconfirmed_reservation_expires_and_a_late_shipping_event_changes_nothing(make_stack, http):
     stack = await make_stack(env={"RESERVATION_TTL": "2s", "RESERVATION_SWEEP_INTERVAL": "100ms"})
     api = Api(http, stack.url("order"), stack.url("inventory"))
     await stack.stop("shipping")
-    product = await new_product(api, 10)
-    order_id = await api.place([(product, 3, "15.00")])
+    product = await new_product(stack, 10)
+    order_id = await api.place([(product, 3, "10.00")])
     order = await api.terminal(order_id, timeout=30)
 
     assert order["status"] == "CANCELLED"
@@ -73,7 +64,7 @@ async def test_an_unconfirmed_reservation_expires_and_a_late_shipping_event_chan
     assert await shipment_status(stack, order_id) == "CANCELLED"
     assert (await api.order(order_id))["status"] == "CANCELLED"
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
-    assert await stock(api, product) == stock_view(product, 10)
+    assert await stock(api, product) == stock_view(product, 10, price=PRICE)
     assert await settlements(stack, order_id) == ["reserve", "expire"]
 
 
@@ -165,12 +156,12 @@ async def test_expiry_and_a_late_confirmation_racing_end_with_exactly_one_outcom
         }
     )
     api = Api(http, stack.url("order"), stack.url("inventory"))
-    product = await new_product(api, 100)
+    product = await new_product(stack, 100)
     committed = 0
     for round_ in range(9):
         scenario = SCENARIOS[round_ % len(SCENARIOS)]
         barriers.reset()
-        order_id = await api.place([(product, 2, "5.00")])
+        order_id = await api.place([(product, 2, PRICE)])
         expected = await scenario(stack, api, barriers, order_id)
         barriers.release()
         order = await api.terminal(order_id, timeout=30)
@@ -188,6 +179,6 @@ async def test_expiry_and_a_late_confirmation_racing_end_with_exactly_one_outcom
             assert await settlements(stack, order_id) == ["reserve", "expire"], where
             assert await shipment_status(stack, order_id) == "CANCELLED", where
             assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE, where
-        assert await stock(api, product) == stock_view(product, 100 - committed), where
+        assert await stock(api, product) == stock_view(product, 100 - committed, price=PRICE), where
     barriers.release()
     await assert_clean(stack)

@@ -57,7 +57,7 @@ async def reservation_movements(stack, product: UUID) -> list[tuple[str, int, UU
 async def test_an_order_claims_its_hold_and_the_stock_is_taken_once(stack, api: Api, inv: Inventory):
     p = await new_product(stack, 10)
     hold_id = await hold(inv, p, 2)
-    order = await checkout(api, [(p, 1, "5.00"), (p, 1, "5.00")], hold_id)  # the same units, in two lines
+    order = await checkout(api, [(p, 1, "10.00"), (p, 1, "10.00")], hold_id)  # the same units, in two lines
     assert order["status"] == "CONFIRMED" and order["hold_id"] == hold_id
     status, held, _ = await inv.call("GET", f"/holds/{hold_id}")
     assert (status, held["status"], held["order_id"]) == (200, "CLAIMED", order["order_id"])
@@ -73,11 +73,11 @@ async def test_an_order_claims_its_hold_and_the_stock_is_taken_once(stack, api: 
 async def test_a_hold_of_other_lines_or_of_another_order_cancels_and_refunds(stack, api: Api, inv: Inventory):
     p = await new_product(stack, 10)
     hold_id = await hold(inv, p, 2)
-    other_lines = await checkout(api, [(p, 3, "5.00")], hold_id)
+    other_lines = await checkout(api, [(p, 3, "10.00")], hold_id)
     assert other_lines["status"] == "CANCELLED"
     assert (await inv.call("GET", f"/holds/{hold_id}"))[1]["status"] == "ACTIVE"  # untouched
-    first = await checkout(api, [(p, 2, "5.00")], hold_id)
-    second = await checkout(api, [(p, 2, "5.00")], hold_id)  # claimed by the first already
+    first = await checkout(api, [(p, 2, "10.00")], hold_id)
+    second = await checkout(api, [(p, 2, "10.00")], hold_id)  # claimed by the first already
     assert (first["status"], second["status"]) == ("CONFIRMED", "CANCELLED")
     cancelled = [UUID(o["order_id"]) for o in (other_lines, second)]
     money = await money_of(stack, cancelled)
@@ -101,7 +101,7 @@ async def test_a_hold_that_expired_first_leaves_the_order_a_fresh_reservation(
         return (await inv.call("GET", f"/holds/{hold_id}"))[1]["status"] == "EXPIRED"
 
     await eventually(expired, 15, 0.1, "the sweeper expires the hold")
-    order = await checkout(api, [(p, 2, "5.00")], hold_id)
+    order = await checkout(api, [(p, 2, "10.00")], hold_id)
     assert order["status"] == "CONFIRMED"
     kinds = [(k, q, r == UUID(hold_id)) for k, q, r, _ in await reservation_movements(stack, p)]
     assert kinds == [("reserve", 2, True), ("expire", 2, True), ("reserve", 2, False), ("commit", 2, False)]

@@ -103,7 +103,7 @@ class Setup:
 @pytest_asyncio.fixture(scope="module")
 async def setup(stack) -> Setup:
     """Every GET route of both documents with its query parameters, a product and an order to aim at."""
-    product = await new_product(stack, 1_000_000)
+    product = await new_product(stack, 1_000_000, "1.00")
     async with aiohttp.ClientSession(headers=stack.tokens.headers()) as http:
         async with http.put(
             f"{stack.url('inventory')}/warehouses/zz-props", json={"name": "p", "priority": 999}

@@ -10,7 +10,7 @@ from stack.redis_server import PrivateRedis
 from stack.wait import eventually
 from tests.support.checks import assert_clean
 from tests.support.client import Api, Inventory
-from tests.support.stock import stock_view
+from tests.support.stock import prices_known, stock_view
 
 pytestmark = pytest.mark.e2e
 
@@ -125,7 +125,9 @@ async def test_unknown_products_are_404_everywhere(inv: Inventory):
         ({"name": "x", "quantity": 1.5}, 422),
         ({"name": "", "quantity": 1}, 422),
         ({"name": "nul\u0000byte", "quantity": 1}, 422),
-        ({"name": "x", "quantity": 1, "price": 2}, 422),
+        ({"name": "x", "quantity": 1, "colour": "red"}, 422),
+        ({"name": "x", "quantity": 1, "price": 0}, 422),
+        ({"name": "x", "quantity": 1, "price": "2.999"}, 422),
         ({"quantity": 1}, 422),
         ([], 422),
     ],
@@ -191,10 +193,11 @@ async def test_the_openapi_document_describes_every_route(inv: Inventory):
 
 async def test_orders_move_the_availability_the_api_shows(stack, inv: Inventory, api: Api):
     p = uuid4()
-    await inv.put(p, "Lamp", 6)
+    await inv.put(p, "Lamp", 6, "20.00")
+    await prices_known(stack, {p: "20.00"})
     order_id = await api.place([(p, 4, "20.00")])
     assert (await api.terminal(order_id))["status"] == "CONFIRMED"
-    assert await inv.get(p) == view(p, 2)
+    assert await inv.get(p) == view(p, 2, price="20.00")
     status, page, _ = await inv.call("GET", f"/inventory/{p}/movements")
     assert [(m["kind"], m["quantity"], m["order_id"]) for m in page["movements"]] == [
         ("commit", 4, str(order_id)),
@@ -210,7 +213,8 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
     stack = await make_stack(env={"REDIS_URL": private_redis.url, "REDIS_TIMEOUT": "50ms"})
     inv, api = Inventory(http, stack.url("inventory")), Api(http, stack.url("order"), stack.url("inventory"))
     p = uuid4()
-    await inv.put(p, "Frozen peas", 20)
+    await inv.put(p, "Frozen peas", 20, "3.00")
+    await prices_known(stack, {p: "3.00"})
     private_redis.freeze()  # SIGSTOP: connections hang, nothing answers
     try:
         timings, sources = [], set()
@@ -218,7 +222,7 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
             started = time.perf_counter()
             status, body, r = await inv.call("GET", f"/inventory/{p}")
             timings.append(time.perf_counter() - started)
-            assert (status, body) == (200, view(p, 20))
+            assert (status, body) == (200, view(p, 20, price="3.00"))
             sources.add(r.headers["X-Availability-Source"])
         assert max(timings) < 1.0, timings
         assert sources == {"database"}
@@ -227,13 +231,21 @@ async def test_with_redis_frozen_reads_answer_from_postgresql_in_bounded_time_an
         order_id = await api.place([(p, 5, "3.00")])  # the saga does not need Redis either
         assert (await api.terminal(order_id))["status"] == "CONFIRMED"
         status, body, r = await inv.call("GET", f"/inventory/{p}")
-        assert (status, body, r.headers["X-Availability-Source"]) == (200, view(p, 15), "database")
+        assert (status, body, r.headers["X-Availability-Source"]) == (
+            200,
+            view(p, 15, price="3.00"),
+            "database",
+        )
     finally:
         private_redis.thaw()
 
     async def healed() -> bool:
         status, body, r = await inv.call("GET", f"/inventory/{p}")
-        return status == 200 and r.headers.get("X-Availability-Source") == "cache" and body == view(p, 15)
+        return (
+            status == 200
+            and r.headers.get("X-Availability-Source") == "cache"
+            and body == view(p, 15, price="3.00")
+        )
 
     await eventually(healed, 30, 0.1, "reads served from a repaired cache")
     await assert_clean(stack)  # includes Redis equal to PostgreSQL for every product

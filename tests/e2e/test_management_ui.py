@@ -13,6 +13,7 @@ from stack.supervisor import Stack
 from tests.support.checks import assert_clean
 from tests.support.client import Api
 from tests.support.management_ui import CHROMIUM, Rows, capture_queues, chromium
+from tests.support.stock import prices_known
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -37,9 +38,10 @@ async def test_queues_page_lists_the_saga_queues(stack: Stack, api: Api, http: a
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make deps`", pytrace=False)
     product = uuid4()
     async with http.put(
-        f"{stack.url('inventory')}/inventory/{product}", json={"name": "ui", "quantity": 10}
+        f"{stack.url('inventory')}/inventory/{product}", json={"name": "ui", "quantity": 10, "price": "49.90"}
     ) as r:
         assert r.status in (200, 201), await r.text()
+    await prices_known(stack, {product: "49.90"})
     order = await api.terminal(await api.place([(product, 2, "49.90")]))
     assert order["status"] == "CONFIRMED", order
 

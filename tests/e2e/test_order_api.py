@@ -14,6 +14,7 @@ from tests.support.client import order_body
 from tests.support.stock import new_product
 
 pytestmark = pytest.mark.e2e
+PRICE = "49.90"  # what the products of these tests cost, and what valid() orders them at
 
 
 async def post(api, body: bytes | str, content_type: str = "application/json", headers: dict | None = None):
@@ -38,7 +39,7 @@ def assert_error_shape(body: dict, code: str | None = None) -> None:
 
 
 def valid(product: UUID | None = None, quantity: object = 2) -> dict:
-    body = order_body([(product or uuid4(), 1, "49.90")])
+    body = order_body([(product or uuid4(), 1, PRICE)])
     body["items"][0]["quantity"] = quantity
     return body
 
@@ -87,7 +88,7 @@ async def refused(stack, api, cases: dict[str, tuple], status: int, code: str | 
 
 
 async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, api):
-    product = await new_product(stack, 10)
+    product = await new_product(stack, 10, PRICE)
     status, body, headers = await post(api, json.dumps(valid(product)))
     assert status == 201 and body["status"] == "PENDING"
     assert headers["Location"] == f"/orders/{body['order_id']}"
@@ -98,7 +99,7 @@ async def test_a_placed_order_is_accepted_with_its_location_and_readable(stack, 
 
 
 async def test_an_order_placed_with_a_hold_shows_it_and_payment_carries_it_on(stack, api):
-    product = await new_product(stack, 10)
+    product = await new_product(stack, 10, PRICE)
     hold = str(uuid4())
     status, body, _ = await post(api, json.dumps({**valid(product), "hold_id": hold}))
     assert status == 201
@@ -120,7 +121,7 @@ async def test_an_order_placed_with_a_hold_shows_it_and_payment_carries_it_on(st
 
 
 async def test_an_order_without_a_hold_has_none(stack, api):
-    status, body, _ = await post(api, json.dumps(valid(await new_product(stack, 10))))
+    status, body, _ = await post(api, json.dumps(valid(await new_product(stack, 10, PRICE))))
     order = await api.terminal(UUID(body["order_id"]))
     assert status == 201 and order["hold_id"] is None
     await assert_clean(stack)
@@ -196,7 +197,7 @@ async def test_validation_details_name_the_field(stack, api):
 
 
 async def test_the_same_idempotency_key_and_body_return_the_same_order(stack, api):
-    product = await new_product(stack, 10)
+    product = await new_product(stack, 10, PRICE)
     key, body = f"retry-{uuid4()}", json.dumps(valid(product))
     first = await post(api, body, headers={"Idempotency-Key": key})
     again = await asyncio.gather(*(post(api, body, headers={"Idempotency-Key": key}) for _ in range(5)))
@@ -212,7 +213,7 @@ async def test_the_same_idempotency_key_and_body_return_the_same_order(stack, ap
 
 
 async def test_the_same_idempotency_key_with_another_body_is_409(stack, api):
-    product = await new_product(stack, 10)
+    product = await new_product(stack, 10, PRICE)
     key = f"retry-{uuid4()}"
     status, first, _ = await post(api, json.dumps(valid(product)), headers={"Idempotency-Key": key})
     assert status == 201
@@ -233,10 +234,10 @@ async def test_an_idempotency_key_over_255_characters_is_422(stack, api):
 
 
 async def test_orders_are_listed_newest_first_page_by_page(stack, api):
-    product = await new_product(stack, 10)
+    product = await new_product(stack, 10, PRICE)
     mine = []
     for _ in range(7):  # one at a time, so their creation order is known
-        mine.append(str(await api.place([(product, 1, "1.00")])))
+        mine.append(str(await api.place([(product, 1, PRICE)])))
     for order_id in mine:
         await api.terminal(UUID(order_id))
 
@@ -259,9 +260,9 @@ async def test_orders_are_listed_newest_first_page_by_page(stack, api):
 
 
 async def test_orders_can_be_listed_by_status(stack, api):
-    product = await new_product(stack, 10)
-    confirmed = await api.place([(product, 1, "1.00")])
-    declined = await api.place([(product, 1, "20000.00")])
+    product, dear = await new_product(stack, 10, PRICE), await new_product(stack, 10, "2500.01")
+    confirmed = await api.place([(product, 1, PRICE)])
+    declined = await api.place([(dear, 4, "2500.01")])  # 10000.04: above the approval limit
     await api.terminal(confirmed)
     await api.terminal(declined)
     for status_filter, included, excluded in (

@@ -14,6 +14,7 @@ import pytest
 from stack.supervisor import Stack
 from stack.tokens import DEMO_CUSTOMER
 from tests.support.client import Api, order_body
+from tests.support.stock import prices_known
 
 pytestmark = pytest.mark.e2e
 
@@ -67,9 +68,11 @@ async def test_the_readme_curl_examples_work_as_shown(
 ):
     # the product `make up` seeds, which the order examples use
     async with http.put(
-        f"{stack.url('inventory')}/inventory/{DEMO_PRODUCT}", json={"name": "Demo product 1", "quantity": 100}
+        f"{stack.url('inventory')}/inventory/{DEMO_PRODUCT}",
+        json={"name": "Demo product 1", "quantity": 100, "price": "49.90"},
     ) as r:
         assert r.status in (200, 201), await r.text()
+    await prices_known(stack, {UUID(DEMO_PRODUCT): "49.90"})
     # an order of the demo customer, whose token the examples use
     body = order_body([(UUID(DEMO_PRODUCT), 1, "49.90")], customer_id=DEMO_CUSTOMER)
     async with http.post(f"{stack.url('order')}/orders", json=body) as r:

@@ -1,6 +1,8 @@
 """A rolling deploy of schema version 2, as docs/design.md ("Versions and rolling deploys") tells it: every
 service runs with EVENT_SCHEMA_VERSION=1 and writes only version 1 while orders flow; then the producers
-switch to 2 one at a time, versions 1 and 2 in flight together, and every order still ends right."""
+switch to 2 one at a time, versions 1 and 2 in flight together, and every order still ends right.
+Prices come with version 2 (inventory.price_changed): an inventory on 1 refuses to set one, and until
+the first price reaches the order service it takes orders at the prices they name."""
 
 import json
 from uuid import UUID
@@ -11,8 +13,8 @@ import pytest
 from events import SERVICES
 from stack.supervisor import Stack
 from tests.support.checks import assert_clean
-from tests.support.client import Api
-from tests.support.stock import new_product
+from tests.support.client import Api, Inventory, order_body
+from tests.support.stock import new_product, prices_known
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +46,11 @@ async def place_two(api: Api, product: UUID) -> dict[UUID, str]:
 async def test_producers_on_version_1_then_switched_one_by_one_to_2(make_stack, http):
     stack = await make_stack(env={"EVENT_SCHEMA_VERSION": "1"})
     api = Api(http, stack.url("order"), stack.url("inventory"))
-    product = await new_product(stack, 100)
+    product = await new_product(stack, 100, price=None)  # an inventory on version 1 cannot price it
+    status, refused, _ = await Inventory(http, stack.url("inventory")).call(
+        "PUT", f"/inventory/{product}", json={"name": "p", "quantity": 100, "price": "10.00"}
+    )
+    assert (status, refused["error"]["details"][0]["field"]) == (422, "price"), refused
 
     expected = await place_two(api, product)
     for order_id, status in expected.items():
@@ -63,3 +69,9 @@ async def test_producers_on_version_1_then_switched_one_by_one_to_2(make_stack, 
     await assert_clean(stack)
     written = await versions_written(stack)
     assert all(set(counts) == {1, 2} for counts in written.values()), written
+
+    # every producer on version 2: the product gets its price, and the order service checks it from then on
+    await Inventory(http, stack.url("inventory")).put(product, "p", 100, "10.00")
+    await prices_known(stack, {product: "10.00"})
+    async with http.post(f"{stack.url('order')}/orders", json=order_body([(product, 1, "1.00")])) as r:
+        assert (r.status, (await r.json())["error"]["code"]) == (422, "price_mismatch")

@@ -7,6 +7,7 @@ import pytest
 
 from tests.support.checks import assert_clean
 from tests.support.client import Api, Inventory
+from tests.support.stock import prices_known
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +67,8 @@ async def test_a_product_is_stocked_per_warehouse_and_read_with_its_totals(inv: 
 async def test_an_order_is_reserved_and_committed_in_the_preferred_warehouse(api: Api, inv: Inventory, stack):
     await inv.call("PUT", "/warehouses/zz-first", json={"name": "First choice", "priority": 0})
     p = uuid4()
-    await inv.put(p, "Kettle", 5)
+    await inv.put(p, "Kettle", 5, "9.99")
+    await prices_known(stack, {p: "9.99"})
     await inv.call("PUT", f"/inventory/{p}/warehouses/zz-first", json={"quantity": 2})
     order = await api.terminal(await api.place([(p, 2, "9.99")]))
     assert order["status"] == "CONFIRMED"

@@ -1,5 +1,6 @@
 """Effects applied more than once, counted from the four databases: a handler that ran twice for one
-event shows up as a second outbox event of one type for one order, a second applied history entry, a
+event shows up as a second outbox event of one type for one order (or, for an event of no order, for
+one product and version), a second applied history entry, a
 second ledger movement of one kind for one reservation, or a second charge, payment or refund."""
 
 import asyncpg
@@ -7,7 +8,14 @@ import asyncpg
 from stack.supervisor import Stack
 
 OUTBOX_TWICE = (
-    "SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY order_id, routing_key HAVING count(*) > 1) d"
+    "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE order_id IS NOT NULL"
+    " GROUP BY order_id, routing_key HAVING count(*) > 1) d"
+)
+# an event of no order (inventory.price_changed) is one per product and version
+ORDERLESS_TWICE = (
+    "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE order_id IS NULL GROUP BY routing_key,"
+    " convert_from(body, 'UTF8')::jsonb #>> '{payload,product_id}',"
+    " convert_from(body, 'UTF8')::jsonb #>> '{payload,version}' HAVING count(*) > 1) d"
 )
 DUPLICATES: dict[str, tuple[str, ...]] = {
     "order": (
@@ -23,6 +31,7 @@ DUPLICATES: dict[str, tuple[str, ...]] = {
     ),
     "inventory": (
         OUTBOX_TWICE,
+        ORDERLESS_TWICE,
         "SELECT count(*) FROM (SELECT 1 FROM movements WHERE reservation_id IS NOT NULL"
         " GROUP BY reservation_id, kind, product_id HAVING count(*) > 1) d",
         "SELECT count(*) FROM (SELECT 1 FROM reservations GROUP BY order_id HAVING count(*) > 1) d",

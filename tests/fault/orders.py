@@ -18,20 +18,21 @@ from stack.supervisor import Stack
 from stack.tokens import DEMO_CUSTOMER
 from stack.wait import eventually
 from tests.support.client import order_body
+from tests.support.stock import PRICE
 
 Items = list[tuple[UUID, int, str]]
 
 
 def saga_mix(product: UUID) -> list[tuple[Items, str]]:
-    """Six orders that take every path of the saga, with the status each must end in (product: 100 units,
-    SHIPPING_MAX_UNITS 50, PAYMENT_APPROVAL_LIMIT 10000)."""
+    """Six orders that take every path of the saga, with the status each must end in (product: 100 units
+    at PRICE, 10.00; SHIPPING_MAX_UNITS 50, PAYMENT_APPROVAL_LIMIT 10000)."""
     return [
-        ([(product, 1, "10.00")], "CONFIRMED"),
-        ([(product, 2, "12.50")], "CONFIRMED"),
-        ([(product, 3, "7.00")], "CONFIRMED"),
-        ([(product, 1, "20000.00")], "PAYMENT_FAILED"),  # declined
-        ([(product, 1000, "1.00")], "CANCELLED"),  # out of stock: payment reversed
-        ([(product, 51, "1.00")], "CANCELLED"),  # carrier refuses: stock released, payment reversed
+        ([(product, 1, PRICE)], "CONFIRMED"),
+        ([(product, 2, PRICE)], "CONFIRMED"),
+        ([(product, 3, PRICE)], "CONFIRMED"),
+        ([(product, 1001, PRICE)], "PAYMENT_FAILED"),  # 10010.00: declined
+        ([(product, 500, PRICE)], "CANCELLED"),  # out of stock: payment reversed
+        ([(product, 51, PRICE)], "CANCELLED"),  # carrier refuses: stock released, payment reversed
     ]
 
 

@@ -24,7 +24,7 @@ from tests.fault.orders import Orders, saga_mix
 from tests.support.checks import assert_clean
 from tests.support.client import Inventory
 from tests.support.ledgers import money_of
-from tests.support.stock import new_product, stock_of
+from tests.support.stock import PRICE, new_product, stock_of
 
 pytestmark = pytest.mark.e2e
 POINTS = ("before_commit", "after_commit_before_ack", "after_publish_before_mark_sent")
@@ -46,7 +46,7 @@ async def test_killed_at(shared_stack, http, figures: Figures, service: str, poi
 
     orders = Orders(http, stack)
     placing = asyncio.create_task(orders.place_all(saga_mix(product)))
-    claiming = asyncio.create_task(orders.place([(product, 2, "4.00")], "CONFIRMED", hold_id=hold["hold_id"]))
+    claiming = asyncio.create_task(orders.place([(product, 2, PRICE)], "CONFIRMED", hold_id=hold["hold_id"]))
     assert await stack.exited(service, timeout=60) == -signal.SIGKILL, f"{service} did not die at {point}"
     restarted = time.monotonic()
     await stack.start(service)  # the same process, without the fault

@@ -24,7 +24,7 @@ from tests.fault.figures import Figures
 from tests.fault.orders import Orders
 from tests.support.checks import assert_clean
 from tests.support.client import order_body
-from tests.support.stock import new_product
+from tests.support.stock import PRICE, new_product
 
 pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("FAULT_SEED", "4242"))
@@ -119,7 +119,7 @@ async def _raw(port: int, request: bytes) -> bytes:
 
 async def test_nul_bytes_anywhere_are_refused_never_a_500(shared_stack, http, figures: Figures) -> None:
     order, inventory = shared_stack.url("order"), shared_stack.url("inventory")
-    product = await new_product(shared_stack, 5)
+    product = await new_product(shared_stack, 5, "1.00")
     json_headers = {"Content-Type": "application/json"}
     cases = {
         "NUL in the order id": ("GET", f"{order}/orders/%00", None, 404),
@@ -195,7 +195,7 @@ async def test_a_request_the_http_parser_refuses_is_a_400_in_the_shape(
 
 async def test_huge_numbers_and_deep_nesting_are_refused(shared_stack, http, figures: Figures) -> None:
     order, inventory = shared_stack.url("order"), shared_stack.url("inventory")
-    product = await new_product(shared_stack, 5)
+    product = await new_product(shared_stack, 5, "1.00")
     deep = b"[" * 20_000 + b"]" * 20_000
     cases = {
         "stock 2^63": ("PUT", f"{inventory}/inventory/{uuid4()}", {"name": "x", "quantity": 2**63}, 422),
@@ -237,11 +237,12 @@ async def test_huge_numbers_and_deep_nesting_are_refused(shared_stack, http, fig
 async def test_the_largest_order_the_api_accepts_completes_its_saga(
     shared_stack, http, figures: Figures
 ) -> None:
-    """Every bound of the schema at once (100 lines of 10000 units at 1000000.00): the total is far
-    above the approval limit, so the order must end PAYMENT_FAILED, not stuck on a number too wide
-    for a column somewhere down the saga."""
+    """Every bound of the schema at once (100 lines of 10000 units at 1000000.00, a product priced so):
+    the total is far above the approval limit, so the order must end PAYMENT_FAILED, not stuck on a
+    number too wide for a column somewhere down the saga."""
     orders = Orders(http, shared_stack)
-    body = order_body([(uuid4(), 10_000, "1000000.00") for _ in range(100)])
+    dearest = await new_product(shared_stack, 1, "1000000.00")
+    body = order_body([(dearest, 10_000, "1000000.00") for _ in range(100)])
     async with http.post(f"{shared_stack.url('order')}/orders", json=body) as r:
         answer = await r.json()
         assert r.status == 201, answer
@@ -260,7 +261,7 @@ async def test_one_idempotency_key_raced_with_two_bodies_makes_one_order(
     results = []
     for round_ in range(10):
         key = f"race-{uuid4()}"
-        bodies = [order_body([(product, 1, "1.00")]), order_body([(product, 1, "2.00")])]
+        bodies = [order_body([(product, 1, PRICE)]), order_body([(product, 2, PRICE)])]
 
         async def post(body, key=key) -> tuple[int, dict]:
             async with http.post(url, json=body, headers={"Idempotency-Key": key}) as r:
@@ -314,7 +315,7 @@ async def test_a_query_that_was_a_500_is_a_422(shared_stack, http, case: str) ->
 
 
 async def test_an_idempotency_key_of_invalid_utf8_is_a_422(shared_stack) -> None:
-    product = await new_product(shared_stack, 1)
+    product = await new_product(shared_stack, 1, "1.00")
     body = json.dumps(order_body([(product, 1, "1.00")])).encode()
     raw = await _raw(
         shared_stack.ports["order"],

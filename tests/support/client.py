@@ -58,10 +58,13 @@ class Inventory:
             body = await r.json() if r.content_type == "application/json" else await r.text()
             return r.status, body, r
 
-    async def put(self, product_id: UUID, name: str, quantity: int) -> dict:
-        status, body, _ = await self.call(
-            "PUT", f"/inventory/{product_id}", json={"name": name, "quantity": quantity}
-        )
+    async def put(self, product_id: UUID, name: str, quantity: int, price: str | None = None) -> dict:
+        """Create or set a product; with a price, set that too (the order service learns it by an event:
+        tests.support.stock.prices_known waits for that)."""
+        body: dict[str, Any] = {"name": name, "quantity": quantity}
+        if price is not None:
+            body["price"] = price
+        status, body, _ = await self.call("PUT", f"/inventory/{product_id}", json=body)
         assert status in (200, 201), body
         return body
 

@@ -10,6 +10,7 @@ from events import (
     Event,
     InventoryCommitted,
     InventoryFailed,
+    InventoryPriceChanged,
     InventoryReleased,
     InventoryReserved,
     Item,
@@ -28,6 +29,7 @@ from events import (
 from events.catalog import (
     InventoryCommittedPayload,
     InventoryFailedPayload,
+    InventoryPriceChangedPayload,
     InventoryReleasedPayload,
     InventoryReservedPayload,
     OrderCreatedPayload,
@@ -102,6 +104,17 @@ def every_event(order_id: UUID | None = None) -> list[Event]:
         ),
         ShippingFailed.new(oid, ShippingFailedPayload(reason="carrier refused")),
     ]
+
+
+def price_changed(price: str = "49.90", version: int = 2, product: UUID = PRODUCT) -> InventoryPriceChanged:
+    """A product's new price, as inventory builds it: an event that belongs to no order."""
+    payload = InventoryPriceChangedPayload(product_id=product, price=Decimal(price), version=version)
+    return InventoryPriceChanged.new(None, payload)
+
+
+def orderless_events() -> list[Event]:
+    """One event of each type that belongs to no order (they exist from schema version 2 only)."""
+    return [price_changed()]
 
 
 def event_of(event_type: str, order_id: UUID | None = None) -> Event:

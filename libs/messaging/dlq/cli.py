@@ -126,7 +126,7 @@ async def _replay(conn: aio_pika.abc.AbstractConnection, args: argparse.Namespac
         limit=args.limit,
         user_prefix=args.user_prefix,
         on_replayed=lambda letter: print(
-            f"replayed {letter.message_id} (order {letter.order_id}) from {dlq}"
+            f"replayed {letter.message_id} (order {letter.order_id or '-'}) from {dlq}"
         ),
     )
     print(f"{len(done)} message(s) replayed")

@@ -12,7 +12,7 @@ import asyncpg
 @dataclass(frozen=True)
 class Unsent:
     event_id: UUID
-    order_id: UUID
+    order_id: UUID | None  # None: an event that belongs to no order
     exchange: str
     event_type: str
     attempts: int  # refusals so far; 0: never refused (young, or the broker was away)
@@ -24,7 +24,7 @@ class Unsent:
     def summary(self) -> dict[str, Any]:
         return {
             "event_id": str(self.event_id),
-            "order_id": str(self.order_id),
+            "order_id": None if self.order_id is None else str(self.order_id),
             "exchange": self.exchange,
             "event_type": self.event_type,
             "attempts": self.attempts,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from order.handlers import record_events
+from order.handlers import apply_events
 from order.http import add_routes
 from order.settings import OrderSettings
 from servicekit.service import ServiceSpec, run
@@ -11,7 +11,7 @@ SPEC = ServiceSpec(
     name="order",
     settings_cls=OrderSettings,
     migrations=Path(__file__).parent / "migrations",
-    handler=lambda app, settings: record_events,
+    handler=lambda app, settings: apply_events,
     setup=lambda app, settings: add_routes(app),
 )
 

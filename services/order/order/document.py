@@ -15,7 +15,7 @@ PATHS: dict[str, Any] = {
         "post": openapi.secured(
             scopes.ORDERS_WRITE,
             {
-                "summary": "Place an order",
+                "summary": "Place an order (422 price_mismatch: a unit_price that is not the product's current price)",
                 "description": "for the token's customer (403 customer_mismatch otherwise), or any with orders:admin",
                 "parameters": [PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(CreateOrder)},

@@ -1,17 +1,36 @@
-"""Order's event handler: every saga event is recorded in the history; some move the status, and
-shipping.scheduled brings the order's shipments.
+"""Order's event handlers: every saga event is recorded in the history; some move the status, and
+shipping.scheduled brings the order's shipments; inventory.price_changed updates the copy of the prices.
 
-A batch of events costs two statements whatever its size: lock the orders (in order id order), then
-write the changed orders, their shipments and the history rows together.
+A batch of saga events costs two statements whatever its size: lock the orders (in order id order), then
+write the changed orders, their shipments and the history rows together. Price events lock their price
+rows after that (product id order), so two batches always lock in one order.
 """
 
 from uuid import UUID
 
-from events import Event, ShippingScheduled
+from events import Event, InventoryPriceChanged, ShippingScheduled
 from messaging.batch import EventFailed
 from messaging.errors import PermanentError
 from messaging.unit_of_work import UnitOfWork
-from order import domain, repository
+from order import domain, prices, pricing, repository
+
+
+async def apply_events(events: list[Event], uow: UnitOfWork) -> None:
+    """The service's batch handler: the saga events of the batch, then its price events."""
+    saga = [e for e in events if not isinstance(e, InventoryPriceChanged)]
+    priced = [e for e in events if isinstance(e, InventoryPriceChanged)]
+    if saga:
+        await record_events(saga, uow)
+    if priced:
+        await record_prices(priced, uow)
+
+
+async def record_prices(events: list[InventoryPriceChanged], uow: UnitOfWork) -> None:
+    """Keep each product's newest price: an event older than (or as old as) the kept one changes nothing."""
+    kept = await prices.lock_versions(uow.conn, sorted({e.payload.product_id for e in events}))
+    news = pricing.newer(kept, events)
+    if news:
+        await prices.save(uow.conn, news)
 
 
 async def record_events(events: list[Event], uow: UnitOfWork) -> None:

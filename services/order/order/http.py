@@ -9,7 +9,7 @@ from aiohttp import web
 from events import OrderCreated, order_total
 from events.catalog import Item, OrderCreatedPayload
 from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
-from order import domain, repository
+from order import domain, prices, pricing, repository
 from order.document import DOCUMENT, MAX_PAGE
 from order.schemas import CreateOrder
 from runtime import openapi, params
@@ -39,6 +39,15 @@ def customer_mismatch(customer_id: UUID) -> ApiError:
         "customer_mismatch",
         "this token places orders only for its own customer",
         [{"field": "customer_id", "message": f"must be the token's customer id, {customer_id}"}],
+    )
+
+
+def price_mismatch(refused: list[pricing.Mismatch]) -> ApiError:
+    return ApiError(
+        422,
+        "price_mismatch",
+        "unit_price is not the product's current price on some lines",
+        [m.detail() for m in refused],
     )
 
 
@@ -77,22 +86,29 @@ async def create_order(request: web.Request) -> web.Response:
     digest = None if key is None else _digest(body)
     claim_key = None if key is None else (principal.subject, key)  # keys are the caller's own
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        rows = await repository.place_order(
-            conn,
-            order_id,
-            body.customer_id,
-            body.payment_method,
-            total,
-            [(i.product_id, i.quantity, i.unit_price) for i in items],
-            event,
-            claim_key,
-            digest,
-            request.app[SCHEMA_VERSION],
-            body.hold_id,
-        )
-        # rows is None only when the key was taken already
+        known, catalogue = await prices.current(conn, [i.product_id for i in items])
+        refused = pricing.mismatches([(i.product_id, i.unit_price) for i in items], known, catalogue)
+        rows = None
+        if not refused:
+            rows = await repository.place_order(
+                conn,
+                order_id,
+                body.customer_id,
+                body.payment_method,
+                total,
+                [(i.product_id, i.quantity, i.unit_price) for i in items],
+                event,
+                claim_key,
+                digest,
+                request.app[SCHEMA_VERSION],
+                body.hold_id,
+            )
+        # rows is None when the prices were refused or the key was taken already; a key that placed
+        # this very body before gets its first answer even if a price changed since
         claim = await repository.existing_claim(conn, claim_key) if rows is None and claim_key else None
     if rows is None:
+        if claim is None and refused:
+            raise price_mismatch(refused)
         if claim is None:  # the claimer's transaction rolled back after all: the client may just retry
             raise in_flight()
         if claim["request_hash"] != digest:

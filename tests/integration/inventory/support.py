@@ -5,23 +5,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
+from typing import cast
 from uuid import UUID, uuid4
 
 import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
 
-from events import PaymentApproved, ShippingFailed, ShippingScheduled
+from events import LATEST_VERSION, PaymentApproved, ShippingFailed, ShippingScheduled
 from events.catalog import Item, PaymentApprovedPayload, ShippingFailedPayload, ShippingScheduledPayload
 from inventory.api.holds import HOLD_TTLS, HoldTtls
 from inventory.api.routes import add_routes
 from inventory.availability.projection import PROJECTION, Projection
 from inventory.availability.redis_gate import RedisGate, connect
 from inventory.stock import admin, repository, warehouses
+from messaging.outbox import OutboxRelay
+from messaging.publisher import Publisher
 from messaging.unit_of_work import UnitOfWork
 from runtime.auth.guard import VERIFIER
 from runtime.http import base_app
 from servicekit import idempotency
-from servicekit.service import POOL
+from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 from stack.tokens import Signer
 
 TTLS = HoldTtls(default_s=600.0, max_s=3600.0)
@@ -135,6 +138,9 @@ async def serve_api(
     app.middlewares.append(idempotency.middleware)  # as servicekit.service.create_app does
     app[VERIFIER] = signer.verifier()  # as create_app's auth.install does, from AUTH_JWKS_FILE
     app[POOL], app[PROJECTION], app[HOLD_TTLS] = pool, projection, ttls
+    app[SCHEMA_VERSION] = LATEST_VERSION
+    # a relay that is never run: the rows handed to it stay in the outbox table, where tests read them
+    app[RELAY] = OutboxRelay(pool, cast(Publisher, None), "inventory")
     add_routes(app)
     if token == ADMIN_TOKEN:
         token = signer.admin()

@@ -138,7 +138,7 @@ async def test_receiving_into_a_new_warehouse_stocks_the_product_there(pool, pro
         {"main": 1, west: 9},
     )
     [entry] = await projection.cache.entries([a])  # the cache was told, warehouses and all
-    assert entry is not None and entry.endswith(f"|main:1:0|{west}:9:0")
+    assert entry is not None and entry.endswith(f"|main:1:0|{west}:9:0|$")
 
 
 async def test_a_database_from_before_warehouses_upgrades_in_place(infra, tmp_path):

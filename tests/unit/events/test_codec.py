@@ -8,7 +8,7 @@ import pytest
 
 from events import EVENT_CLASSES, InvalidEvent, decode, encode
 from events.codec import MAX_EVENT_BYTES
-from tests.unit.samples import every_event, order_created
+from tests.unit.samples import every_event, order_created, orderless_events, price_changed
 
 
 def as_dict(event) -> dict:
@@ -19,7 +19,7 @@ def body(data: dict) -> bytes:
     return json.dumps(data).encode()
 
 
-@pytest.mark.parametrize("event", every_event(), ids=lambda e: e.event_type)
+@pytest.mark.parametrize("event", every_event() + orderless_events(), ids=lambda e: e.event_type)
 def test_every_event_survives_a_round_trip(event):
     decoded = decode(encode(event), event.event_type)
     assert decoded == event
@@ -27,7 +27,7 @@ def test_every_event_survives_a_round_trip(event):
 
 
 def test_the_sample_covers_every_event_type():
-    assert {e.event_type for e in every_event()} == set(EVENT_CLASSES)
+    assert {e.event_type for e in every_event() + orderless_events()} == set(EVENT_CLASSES)
 
 
 def test_the_envelope_is_on_the_wire():
@@ -164,4 +164,38 @@ def test_an_invalid_event_message_names_the_field():
     data = as_dict(order_created())
     data["payload"]["items"][0]["quantity"] = -1
     with pytest.raises(InvalidEvent, match=r"payload\.items\.0\.quantity"):
+        decode(body(data))
+
+
+def test_an_event_of_no_order_carries_a_null_order_id_and_refuses_one():
+    data = as_dict(price_changed())
+    assert data["order_id"] is None and data["payload"]["price"] == "49.90"
+    data["order_id"] = str(order_created().order_id)
+    with pytest.raises(InvalidEvent):
+        decode(body(data))
+
+
+def test_a_saga_event_without_an_order_id_is_invalid():
+    data = as_dict(order_created())
+    data["order_id"] = None
+    with pytest.raises(InvalidEvent):
+        decode(body(data))
+
+
+def test_an_event_type_of_version_2_does_not_exist_in_version_1():
+    """inventory.price_changed came with version 2: a producer writing version 1 cannot write it, and a
+    version-1 body of it is invalid."""
+    with pytest.raises(ValueError, match="does not exist in schema_version 1"):
+        encode(price_changed(), 1)
+    data = as_dict(price_changed())
+    data["schema_version"] = 1
+    with pytest.raises(InvalidEvent, match="exists only from schema_version 2"):
+        decode(body(data))
+
+
+@pytest.mark.parametrize("price", ["0", "0.00", "-1.00", "49.901", 49.9])
+def test_a_price_change_needs_a_positive_price_in_cents(price):
+    data = as_dict(price_changed())
+    data["payload"]["price"] = price
+    with pytest.raises(InvalidEvent):
         decode(body(data))

@@ -1,6 +1,7 @@
 """Stock admin rules and the cache entry format: adjustments stop at what is reserved; a cache entry
 that cannot be read is a miss, never a number."""
 
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -40,12 +41,19 @@ def test_an_adjustment_in_a_warehouse_the_product_is_not_in_starts_from_nothing(
     assert adjustment_refused(stock, "east", -1) == Shortage(A, 1, 0)
 
 
-def test_a_cache_entry_round_trips():
-    s = Snapshot(A, on_hand=12, reserved=5, version=9, warehouses=(WarehouseEntry("main", 12, 5),))
-    assert encode(s) == "9:12:5|main:12:5"
+@pytest.mark.parametrize(
+    ("price", "raw"), [(Decimal("49.90"), "9:12:5|main:12:5|$49.90"), (None, "9:12:5|main:12:5|$")]
+)
+def test_a_cache_entry_round_trips_with_its_price_or_none(price, raw):
+    s = Snapshot(
+        A, on_hand=12, reserved=5, version=9, warehouses=(WarehouseEntry("main", 12, 5),), price=price
+    )
+    assert encode(s) == raw
     assert decode(A, encode(s)) == s
 
 
-@pytest.mark.parametrize("raw", [None, "", "garbage", "1:2", "1:2:3:4", "a:b:c", "1.5:2:3", "9:12:5"])
+@pytest.mark.parametrize(
+    "raw", [None, "", "garbage", "1:2", "1:2:3:4", "a:b:c", "1.5:2:3", "9:12:5", "9:12:5|main:12:5"]
+)
 def test_an_unreadable_cache_entry_is_a_miss(raw):
     assert decode(A, raw) is None

@@ -21,3 +21,8 @@ def test_only_a_uuid_becomes_a_uuid_literal():  # text literals: test_literals.p
     assert literals.uuid(A) == "'00000000-0000-0000-0000-000000000001'::uuid"
     with pytest.raises(ValueError):
         literals.uuid("x'; DROP TABLE outbox; --")  # type: ignore[arg-type]
+
+
+def test_an_event_of_no_order_is_claimed_with_a_null_order_id():
+    sql = inbox.claim([inbox.Key(B, "q", "t", None), inbox.Key(A, "q", "t", ORDER)])
+    assert f"('{B}'::uuid, 'q', 't', NULL)" in sql and sql.index(str(A)) < sql.index(str(B))

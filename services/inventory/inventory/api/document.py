@@ -30,7 +30,7 @@ def document(
     paths = {
         "/inventory/{product_id}": {
             "put": {
-                "summary": "Create a product with its stock, or set an existing product's stock",
+                "summary": "Create a product with its stock (and price), or set an existing product's stock (and price)",
                 "parameters": [PRODUCT_ID, idempotency.PARAMETER],
                 "requestBody": {"required": True, **openapi.json_content(SetStock)},
                 "responses": {
@@ -40,7 +40,7 @@ def document(
                 },
             },
             "get": {
-                "summary": "A product's availability (from the Redis cache, or PostgreSQL when Redis is away)",
+                "summary": "A product's availability and price (from the Redis cache, or PostgreSQL when Redis is away)",
                 "parameters": [PRODUCT_ID],
                 "responses": {"200": ok, **openapi.errors(404, 503)},
             },

@@ -4,6 +4,7 @@ GET .../movements, GET /openapi.json; add_routes also adds the other routes modu
 
 from aiohttp import web
 
+from events import InventoryPriceChanged
 from inventory.api import access, batches, document, holds, paths, transfers, warehouses
 from inventory.api.outcomes import answer
 from inventory.api.schemas import ChangeStock, SetStock
@@ -14,8 +15,11 @@ from messaging.unit_of_work import ACQUIRE_TIMEOUT_S
 from runtime import openapi, params
 from runtime.http import ApiError, json_response, read_model
 from servicekit import idempotency
-from servicekit.service import POOL
+from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
+PRICE_NEEDS_V2 = (
+    "a price change is an inventory.price_changed, an event of schema version 2 (EVENT_SCHEMA_VERSION=2)"
+)
 MAX_BULK = 100
 MAX_PAGE = 200
 MAX_CURSOR = 10**18 - 1  # a movement id: a bigint, written as at most 18 digits
@@ -30,10 +34,20 @@ ROUTE_MODULES = (
 async def put_product(request: web.Request) -> web.Response:
     product_id = paths.product_id(request, writing=True)
     body = await read_model(request, SetStock)
+    if body.price is not None and request.app[SCHEMA_VERSION] < InventoryPriceChanged.SINCE:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "price is not accepted while inventory writes events in schema version 1",
+            [{"field": "price", "message": PRICE_NEEDS_V2, "type": "unsupported"}],
+        )
+    # the price event goes to the relay at the commit, not at its next poll
     async with idempotency.unit_of_work(
-        request, request.app[POOL], scope=await access.key_scope(request)
+        request, request.app[POOL], request.app[RELAY].committed, scope=await access.key_scope(request)
     ) as uow:
-        outcome = await admin.set_stock(uow, request.app[PROJECTION], product_id, body.name, body.quantity)
+        outcome = await admin.set_stock(
+            uow, request.app[PROJECTION], product_id, body.name, body.quantity, price=body.price
+        )
         if isinstance(outcome, admin.Done):
             await uow.commit()  # the cache is written after the commit, before we answer
     return answer(outcome)

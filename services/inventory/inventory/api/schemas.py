@@ -1,17 +1,28 @@
 """The inventory API's request and response models (they also generate /openapi.json)."""
 
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.config import JsonDict
 
 from events.catalog import WAREHOUSE_ID
 from events.ledger import KINDS
+from events.types import to_money
 from runtime.http import JsonInt
 
 MAX_UNITS = 1_000_000_000
+MAX_PRICE = 1_000_000  # what an order line's unit_price may be at most
 MAX_PRIORITY = 1_000_000
 
 TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -26,10 +37,36 @@ RECEIVE_OR_ADJUST: JsonDict = {
 }
 
 
+def _money(value: object) -> object:
+    """A decimal string or a JSON number (read exactly, as a Decimal), at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise ValueError("price must be a decimal string or a JSON number")
+    return to_money(value)
+
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    Field(gt=0, le=MAX_PRICE),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PRICE, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^(?!0*(\.0*)?$)[0-9]{1,6}(\.[0-9]{1,2})?$"},
+            ],
+            "description": "price per unit: a JSON number or a decimal string, at most two decimals, > 0",
+        }
+    ),
+]
+
+
 class SetStock(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200, pattern=TEXT)
     quantity: JsonInt = Field(ge=0, le=MAX_UNITS, description="units on hand after the call")
+    price: Price | None = Field(
+        None, description="the product's price; absent or null leaves it as it is (a new product: unpriced)"
+    )
 
 
 class ChangeStock(BaseModel):
@@ -97,6 +134,7 @@ class StockView(BaseModel):
     on_hand: int = Field(description="over every warehouse")
     reserved: int
     available: int
+    price: str | None = Field(description="price per unit, a decimal string; null: not for sale until priced")
     warehouses: list[WarehouseStockView] = Field(description="the stock in each warehouse, by id")
 
 

@@ -1,5 +1,5 @@
 """Availability cached in Redis: one key per product holding its totals and its warehouses' stock
-(libs/stockcache says how: "version:on_hand:reserved|main:on_hand:reserved|...").
+(libs/stockcache says how: "version:on_hand:reserved|main:on_hand:reserved|...|$price").
 
 A write carries the product row's version and a Lua script stores it only if it is newer, so a late
 write never overwrites a newer one. A repair (reconciliation) compare-and-sets the exact value it saw.
@@ -24,8 +24,10 @@ WRITE_IF_NEWER = """
 local written = 0
 for i, key in ipairs(KEYS) do
   local current = redis.call('GET', key)
-  -- an entry of the layout before warehouses (no `|`) has no version here: it is overwritten
-  local version = current and tonumber(string.match(current, '^(%d+):%d+:%d+|'))
+  -- an entry of a layout from before (no `|`: before warehouses; no `|$`: before prices) has no
+  -- version here: it is overwritten
+  local version = current and string.find(current, '|$', 1, true)
+    and tonumber(string.match(current, '^(%d+):%d+:%d+|'))
   if (not version) or version < tonumber(ARGV[2 * i - 1]) then
     redis.call('SET', key, ARGV[2 * i])
     written = written + 1
@@ -41,7 +43,7 @@ return 1
 
 
 def encode(s: Snapshot) -> str:
-    return stockcache.encode(Entry(s.version, s.on_hand, s.reserved, s.warehouses))
+    return stockcache.encode(Entry(s.version, s.on_hand, s.reserved, s.warehouses, s.price))
 
 
 def decode(product_id: UUID, raw: str | None) -> Snapshot | None:
@@ -49,7 +51,7 @@ def decode(product_id: UUID, raw: str | None) -> Snapshot | None:
     entry = stockcache.decode(raw)
     if entry is None:
         return None
-    return Snapshot(product_id, entry.on_hand, entry.reserved, entry.version, entry.warehouses)
+    return Snapshot(product_id, entry.on_hand, entry.reserved, entry.version, entry.warehouses, entry.price)
 
 
 async def cached_available(client: redis.Redis, prefix: str, ids: list[UUID]) -> dict[UUID, int]:

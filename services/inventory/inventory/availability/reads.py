@@ -50,6 +50,7 @@ def view(s: Snapshot) -> dict:
         "on_hand": s.on_hand,
         "reserved": s.reserved,
         "available": s.available,
+        "price": None if s.price is None else str(s.price),
         "warehouses": [
             {
                 "warehouse_id": w.warehouse_id,

@@ -1,5 +1,5 @@
-"""Stock administration: create or set a product's stock (in a warehouse), receive stock, adjust it
-with a reason.
+"""Stock administration: create or set a product's stock (in a warehouse) and its price, receive stock,
+adjust it with a reason.
 
 Each is one transaction: the product row is locked, the change is written to the movements ledger
 with it, and the cache is told after the commit. A request that names no warehouse means the default
@@ -7,8 +7,11 @@ one (`main`), as before warehouses existed.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
+from events import InventoryPriceChanged
+from events.catalog import InventoryPriceChangedPayload
 from inventory.availability.projection import Projection
 from inventory.stock import domain, queries, repository, warehouses
 from inventory.stock.repository import DEFAULT_WAREHOUSE, Movement, Snapshot
@@ -41,17 +44,29 @@ async def set_stock(
     name: str,
     quantity: int,
     warehouse_id: str = DEFAULT_WAREHOUSE,
+    price: Decimal | None = None,
 ) -> Done | Refused:
     """PUT /inventory/{id}: create the product with `quantity` units in the warehouse, or set an
-    existing product's stock there to it (and its name)."""
+    existing product's stock there to it (and its name); and its price, if one is given. A price that
+    changes goes out as inventory.price_changed with the change (no event when it was that already)."""
     if not await warehouses.exists(uow.conn, warehouse_id):
         return UnknownWarehouse(warehouse_id)
-    created = await repository.insert_product(uow.conn, product_id, name, warehouse_id, quantity)
+    created = await repository.insert_product(uow.conn, product_id, name, warehouse_id, quantity, price)
     if created is not None:
+        if price is not None:
+            uow.outbox.append(price_changed(product_id, price, created.version))
         projection.stock_changed(uow, [created])
         return Done(created, created=True)
     await repository.rename_product(uow.conn, product_id, name)
+    if price is not None and (version := await repository.set_price(uow.conn, product_id, price)) is not None:
+        uow.outbox.append(price_changed(product_id, price, version))
     return await set_in_warehouse(uow, projection, product_id, warehouse_id, quantity)
+
+
+def price_changed(product_id: UUID, price: Decimal, version: int) -> InventoryPriceChanged:
+    """The event of a price change; it belongs to no order."""
+    payload = InventoryPriceChangedPayload(product_id=product_id, price=price, version=version)
+    return InventoryPriceChanged.new(None, payload)
 
 
 async def set_in_warehouse(

@@ -15,7 +15,7 @@ Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool  # a query runs on either
 async def snapshots(conn: Conn, product_ids: list[UUID]) -> dict[UUID, Snapshot]:
     """The products' stock, totals and warehouses read in one statement (one consistent view)."""
     rows = await conn.fetch(
-        f"SELECT p.product_id, p.on_hand, p.reserved, p.version, {WAREHOUSE_ARRAYS}"
+        f"SELECT p.product_id, p.on_hand, p.reserved, p.version, p.price, {WAREHOUSE_ARRAYS}"
         " FROM products p JOIN stock s USING (product_id) WHERE p.product_id = ANY($1::uuid[])"
         " GROUP BY p.product_id",
         product_ids,

@@ -4,6 +4,7 @@ products in product_id order; a product's lock covers its warehouse rows (every 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -18,13 +19,14 @@ DEFAULT_WAREHOUSE = "main"  # where a request that names no warehouse goes (migr
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A product's stock right after a committed change; `version` orders cache writes."""
+    """A product's stock (and price) right after a committed change; `version` orders cache writes."""
 
     product_id: UUID
     on_hand: int
     reserved: int
     version: int
     warehouses: tuple[WarehouseEntry, ...]  # in warehouse id order
+    price: Decimal | None  # None: not for sale until priced
 
     @property
     def available(self) -> int:
@@ -47,6 +49,7 @@ def snapshot(row: Mapping[str, Any]) -> Snapshot:
         row["reserved"],
         row["version"],
         tuple(WarehouseEntry(w, h, r) for w, h, r in places),
+        row["price"],
     )
 
 
@@ -113,14 +116,14 @@ async def move_stock(conn: asyncpg.Connection, movements: list[Movement]) -> lis
         "  version = p.version + 1, updated_at = now()"
         "  FROM unnest($15::uuid[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[])"
         "  AS d(product_id, on_hand, reserved, received, committed)"
-        "  WHERE p.product_id = d.product_id RETURNING p.product_id, p.on_hand, p.reserved, p.version),"
+        "  WHERE p.product_id = d.product_id RETURNING p.product_id, p.on_hand, p.reserved, p.version, p.price),"
         # each product's warehouses after the change: the rows updated here, and the others as they are
         " after_change AS (SELECT * FROM ws UNION ALL"
         "  SELECT s.product_id, s.warehouse_id, s.on_hand, s.reserved FROM stock s"
         "  WHERE s.product_id = ANY($15::uuid[]) AND (s.product_id, s.warehouse_id) NOT IN"
         "  (SELECT product_id, warehouse_id FROM ws))"
-        f" SELECT p.product_id, p.on_hand, p.reserved, p.version, {WAREHOUSE_ARRAYS}"
-        " FROM p JOIN after_change s USING (product_id) GROUP BY p.product_id, p.on_hand, p.reserved, p.version",
+        f" SELECT p.product_id, p.on_hand, p.reserved, p.version, p.price, {WAREHOUSE_ARRAYS} FROM p"
+        " JOIN after_change s USING (product_id) GROUP BY p.product_id, p.on_hand, p.reserved, p.version, p.price",
         *(
             [getattr(m, f) for m in movements]
             for f in (
@@ -166,23 +169,30 @@ async def create_products_if_missing(
 
 
 async def insert_product(
-    conn: asyncpg.Connection, product_id: UUID, name: str, warehouse_id: str, quantity: int
+    conn: asyncpg.Connection,
+    product_id: UUID,
+    name: str,
+    warehouse_id: str,
+    quantity: int,
+    price: Decimal | None = None,
 ) -> Snapshot | None:
-    """Create a product with its initial stock in `warehouse_id`, received through the ledger; None if
-    the product exists."""
+    """Create a product with its initial stock in `warehouse_id`, received through the ledger, and its
+    price (if any); None if the product exists."""
     row = await conn.fetchrow(
-        "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total) VALUES ($1, $2, $3, $3)"
-        " ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand, reserved, version),"
+        "WITH new AS (INSERT INTO products (product_id, name, on_hand, received_total, price)"
+        " VALUES ($1, $2, $3, $3, $5)"
+        " ON CONFLICT (product_id) DO NOTHING RETURNING product_id, on_hand, reserved, version, price),"
         " placed AS (INSERT INTO stock (product_id, warehouse_id, on_hand, received_total)"
         " SELECT product_id, $4, on_hand, on_hand FROM new),"
         " moved AS (INSERT INTO movements (product_id, warehouse_id, kind, quantity, reason)"
         " SELECT product_id, $4, 'receive', on_hand, 'created' FROM new WHERE on_hand > 0)"
-        " SELECT product_id, on_hand, reserved, version, array[$4] AS w_ids, array[on_hand] AS w_on_hand,"
+        " SELECT product_id, on_hand, reserved, version, price, array[$4] AS w_ids, array[on_hand] AS w_on_hand,"
         " array[reserved] AS w_reserved FROM new",
         product_id,
         name,
         quantity,
         warehouse_id,
+        price,
     )
     return None if row is None else snapshot(row)
 
@@ -205,3 +215,27 @@ async def add_places(conn: asyncpg.Connection, places: list[tuple[UUID, str]]) -
 
 async def rename_product(conn: asyncpg.Connection, product_id: UUID, name: str) -> None:
     await conn.execute("UPDATE products SET name = $2 WHERE product_id = $1 AND name <> $2", product_id, name)
+
+
+async def price_if_unpriced(conn: asyncpg.Connection, prices: Mapping[UUID, Decimal]) -> dict[UUID, int]:
+    """Price the products that have no price yet (product id order); returns their new versions."""
+    ordered = sorted(prices.items())
+    rows = await conn.fetch(
+        "UPDATE products p SET price = d.price, version = p.version + 1, updated_at = now()"
+        " FROM unnest($1::uuid[], $2::numeric[]) AS d(product_id, price)"
+        " WHERE p.product_id = d.product_id AND p.price IS NULL RETURNING p.product_id, p.version",
+        [p for p, _ in ordered],
+        [x for _, x in ordered],
+    )
+    return {r["product_id"]: r["version"] for r in rows}
+
+
+async def set_price(conn: asyncpg.Connection, product_id: UUID, price: Decimal) -> int | None:
+    """Set the product's price if it is another (the product moves a version on, so the cache takes it);
+    returns the new version, or None when the price was that already (or there is no such product)."""
+    return await conn.fetchval(
+        "UPDATE products SET price = $2, version = version + 1, updated_at = now()"
+        " WHERE product_id = $1 AND price IS DISTINCT FROM $2 RETURNING version",
+        product_id,
+        price,
+    )
