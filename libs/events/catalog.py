@@ -1,11 +1,12 @@
 """One pydantic model per event (docs/design.md, "Events on the wire"); the envelope fields live on the base class.
 
-Versions (expand/contract, for a rolling deploy): every event of the saga exists in schema version 1
-and 2. A version 2 payload may carry fields version 1 has not (each payload class names them in
-V2_FIELDS, all optional); a consumer accepts both versions, and a producer writes the one its
-EVENT_SCHEMA_VERSION names (events.codec.encode). A version-1 event that carries a version-2 field is
-invalid. An event type added later exists only from the version it came with (Event.SINCE):
-inventory.price_changed, from version 2, is the first; it belongs to no order (its order_id is None).
+Versions (expand/contract, for a rolling deploy): every event of the saga exists in schema versions 1,
+2 and 3. A later version's payload may carry fields an earlier one has not (each payload class maps
+them to the version that added them in ADDED, all optional); a consumer accepts every version, and a
+producer writes the one its EVENT_SCHEMA_VERSION names (events.codec.encode). An event of version N
+that carries a field added after N is invalid. An event type added later exists only from the version
+it came with (Event.SINCE): inventory.price_changed, from version 3, is the first; it belongs to no
+order (its order_id is None).
 """
 
 from collections.abc import Iterable
@@ -19,23 +20,30 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from events.names import producer_of
 from events.types import CENT, Money
 
-SchemaVersion = Literal[1, 2]
+SchemaVersion = Literal[1, 2, 3]
 SCHEMA_VERSIONS: tuple[int, ...] = get_args(SchemaVersion)
-LATEST_VERSION: SchemaVersion = 2  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
+LATEST_VERSION: SchemaVersion = 3  # what Event.new writes, and EVENT_SCHEMA_VERSION's default
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    V2_FIELDS: ClassVar[tuple[str, ...]] = ()  # fields version 1 of this payload has not
-
-    def v2_only(self) -> list[str]:
-        """The version-2 fields this payload carries: a version-1 event may carry none."""
-        return [f for f in self.V2_FIELDS if getattr(self, f) is not None]
+    # field -> the schema version that added it; a field not named here is in every version
+    ADDED: ClassVar[dict[str, int]] = {}
 
     @classmethod
-    def as_v1(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """A dumped payload as version 1 writes it: without its version-2 fields."""
-        return {k: v for k, v in data.items() if k not in cls.V2_FIELDS}
+    def added_after(cls, version: int) -> list[str]:
+        """The fields schema `version` of this payload has not: those a later version added."""
+        return [f for f, since in cls.ADDED.items() if since > version]
+
+    def newer_than(self, version: int) -> list[str]:
+        """What this payload carries that schema `version` has not: an event of that version carries none."""
+        return [f for f in self.added_after(version) if getattr(self, f) is not None]
+
+    @classmethod
+    def as_version(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        """A dumped payload as schema `version` writes it: without the fields a later version added."""
+        later = cls.added_after(version)
+        return {k: v for k, v in data.items() if k not in later}
 
 
 class Item(Strict):
@@ -101,13 +109,13 @@ class Event(Strict):
     def _fields_of_its_version(self) -> Self:
         if self.schema_version < self.SINCE:
             raise ValueError(f"{self.event_type} exists only from schema_version {self.SINCE}")
-        if self.schema_version == 1 and (extra := self.payload.v2_only()):
-            raise ValueError(f"schema_version 1 has no {', '.join(extra)}")
+        if extra := self.payload.newer_than(self.schema_version):
+            raise ValueError(f"schema_version {self.schema_version} has no {', '.join(extra)}")
         return self
 
 
 class OrderCreatedPayload(Strict):
-    V2_FIELDS = ("hold_id",)
+    ADDED = {"hold_id": 2}
     customer_id: UUID
     payment_method: str
     items: list[Item] = Field(min_length=1)
@@ -121,12 +129,12 @@ class OrderCreated(Event):
 
 
 class PaymentApprovedPayload(Strict):
-    V2_FIELDS = ("hold_id", "customer_id")
+    ADDED = {"hold_id": 2, "customer_id": 3}
     payment_id: UUID
     amount: Money
     items: list[Item] = Field(min_length=1)
     hold_id: UUID | None = None  # v2: order.created's hold_id, carried on to inventory
-    customer_id: UUID | None = None  # v2: order.created's; inventory claims only that customer's hold
+    customer_id: UUID | None = None  # v3: order.created's; inventory claims only that customer's hold
 
 
 class PaymentApproved(Event):
@@ -163,7 +171,7 @@ class Allocation(Strict):
 
 
 class InventoryReservedPayload(Strict):
-    V2_FIELDS = ("allocations",)
+    ADDED = {"allocations": 2}
     reservation_id: UUID
     items: list[Line] = Field(min_length=1)
     expires_at: datetime
@@ -179,13 +187,15 @@ class InventoryFailedPayload(Strict):
     reason: Literal["out_of_stock", "unknown_product", "hold_mismatch"]  # hold_mismatch: v2
     shortages: list[Shortage]
 
-    def v2_only(self) -> list[str]:
-        return ["reason hold_mismatch"] if self.reason == "hold_mismatch" else []
+    def newer_than(self, version: int) -> list[str]:
+        return ["reason hold_mismatch"] if version < 2 and self.reason == "hold_mismatch" else []
 
     @classmethod
-    def as_v1(cls, data: dict[str, Any]) -> dict[str, Any]:
+    def as_version(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
         """Version 1 knows no hold_mismatch: it says out_of_stock (its consumers only record the reason)."""
-        return {**data, "reason": "out_of_stock"} if data["reason"] == "hold_mismatch" else data
+        return (
+            {**data, "reason": "out_of_stock"} if version < 2 and data["reason"] == "hold_mismatch" else data
+        )
 
 
 class InventoryFailed(Event):
@@ -229,7 +239,7 @@ class ShippingScheduledPayload(Strict):
     """Version 1's fields describe the order's first shipment, but freight_cost is the order's whole
     freight and estimated_delivery its last parcel's; version 2 adds every shipment."""
 
-    V2_FIELDS = ("shipments",)
+    ADDED = {"shipments": 2}
     shipment_id: UUID
     tracking_code: str = Field(pattern=TRACKING_CODE)
     freight_cost: Money
@@ -270,7 +280,7 @@ class InventoryPriceChangedPayload(Strict):
 class InventoryPriceChanged(OrderlessEvent):
     """A product's price, set by inventory (PUT /inventory/{id}); published only when it changes."""
 
-    SINCE = 2
+    SINCE = 3
     event_type: Literal["inventory.price_changed"] = "inventory.price_changed"
     payload: InventoryPriceChangedPayload
 

@@ -5,7 +5,7 @@ from typing import Annotated
 import orjson
 from pydantic import Field, TypeAdapter, ValidationError
 
-from events.catalog import LATEST_VERSION, AnyEvent, Event
+from events.catalog import LATEST_VERSION, SCHEMA_VERSIONS, AnyEvent, Event
 
 MAX_EVENT_BYTES = 256 * 1024
 
@@ -17,17 +17,20 @@ class InvalidEvent(ValueError):
 
 
 def encode(event: Event, version: int = LATEST_VERSION) -> bytes:
-    """The event as schema `version` writes it (a producer's EVENT_SCHEMA_VERSION): version 1 without
-    the fields version 2 added (catalog.Strict.as_v1). An event type newer than `version` cannot be
-    written in it (ValueError): its producer refuses the change that would emit it instead."""
+    """The event as schema `version` writes it (a producer's EVENT_SCHEMA_VERSION): an earlier version
+    without the fields a later one added (catalog.Strict.as_version). An event type newer than `version`
+    cannot be written in it (ValueError): its producer refuses the change that would emit it instead."""
     if version < event.SINCE:
         raise ValueError(f"{event.event_type} does not exist in schema_version {version}")
-    if version == event.schema_version:
-        return event.model_dump_json().encode()
-    if version != 1:
+    if version == event.schema_version == LATEST_VERSION:
+        return event.model_dump_json().encode()  # the hot path: a new event, as it is
+    if version > event.schema_version or version not in SCHEMA_VERSIONS:
         raise ValueError(f"cannot write schema_version {version} of a version {event.schema_version} event")
     data = event.model_dump(mode="json")
-    data["schema_version"], data["payload"] = 1, type(event.payload).as_v1(data["payload"])
+    data["schema_version"], data["payload"] = (
+        version,
+        type(event.payload).as_version(data["payload"], version),
+    )
     return orjson.dumps(data)
 
 

@@ -128,8 +128,9 @@ class ServiceSettings(BaseSettings):
     event_schema_version: EventSchemaVersion = Field(
         LATEST_VERSION,
         description=(
-            "schema version of the events this service writes (it reads both): `1` while a consumer still"
-            " runs a release that reads only version 1, `2` once every one is upgraded (docs/design.md)"
+            "schema version of the events this service writes (it reads every one): `1` while a consumer"
+            " still runs the release before warehouses, `2` while one still runs the release before"
+            " version 3 (trust boundaries), `3` once every consumer is upgraded (docs/design.md)"
         ),
     )
     publish_timeout_s: float = Field(

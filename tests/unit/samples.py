@@ -113,7 +113,7 @@ def price_changed(price: str = "49.90", version: int = 2, product: UUID = PRODUC
 
 
 def orderless_events() -> list[Event]:
-    """One event of each type that belongs to no order (they exist from schema version 2 only)."""
+    """One event of each type that belongs to no order (they exist from schema version 3 only)."""
     return [price_changed()]
 
 
@@ -129,8 +129,8 @@ def as_version(event: E, version: int) -> E:
     return cast(E, decode(encode(event, version), event.event_type))
 
 
-def _v2_fields(event: Event) -> dict[str, Any]:
-    """What version 2 adds to this event's payload, filled in (nothing for the types it left alone)."""
+def _added_fields(event: Event) -> dict[str, Any]:
+    """What versions 2 and 3 add to this event's payload, filled in (nothing for the types they left alone)."""
     p = event.payload
     if isinstance(event, OrderCreated):
         return {"hold_id": uuid4()}
@@ -157,7 +157,8 @@ def _v2_fields(event: Event) -> dict[str, Any]:
     return {}
 
 
-def with_v2_fields(event: E) -> E:
-    """The same event carrying what only version 2 can say (hold, allocations, shipments, hold_mismatch)."""
-    payload = event.payload.model_validate({**event.payload.model_dump(), **_v2_fields(event)})
+def with_added_fields(event: E) -> E:
+    """The same event carrying what only a later version can say (hold, customer, allocations, shipments,
+    hold_mismatch)."""
+    payload = event.payload.model_validate({**event.payload.model_dump(), **_added_fields(event)})
     return event.model_copy(update={"payload": payload})

@@ -20,6 +20,8 @@ from runtime.http import ApiError, json_response, read_model
 from servicekit.idempotency import HEADER, MAX_KEY, in_flight, key_reused
 from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
+HOLD_SINCE = OrderCreatedPayload.ADDED["hold_id"]  # the first schema version whose order.created names a hold
+
 
 def _accepted(order_id: UUID, status: str) -> web.Response:
     return json_response(
@@ -57,15 +59,15 @@ async def create_order(request: web.Request) -> web.Response:
     body = await read_model(request, CreateOrder)
     if body.customer_id != principal.customer_id and not principal.allows(scopes.ORDERS_ADMIN):
         raise customer_mismatch(principal.customer_id)
-    if body.hold_id is not None and request.app[SCHEMA_VERSION] == 1:
+    if body.hold_id is not None and request.app[SCHEMA_VERSION] < HOLD_SINCE:
         raise ApiError(
             422,
             "validation_failed",
-            "hold_id is not accepted while the order service writes events in schema version 1",
+            f"hold_id is not accepted while the order service writes events in schema version {request.app[SCHEMA_VERSION]}",
             [
                 {
                     "field": "hold_id",
-                    "message": "a hold needs event schema version 2 (EVENT_SCHEMA_VERSION=2)",
+                    "message": f"a hold needs event schema version {HOLD_SINCE} or later (EVENT_SCHEMA_VERSION)",
                     "type": "unsupported",
                 }
             ],

@@ -12,7 +12,7 @@ from messaging.outbox import OutboxRelay, Outgoing
 from messaging.unit_of_work import UnitOfWork
 from stack.wait import eventually
 from tests.integration.messaging.recorder import depth, effects, take_all
-from tests.unit.samples import event_of, with_v2_fields
+from tests.unit.samples import event_of, with_added_fields
 
 RESERVED = "inventory.reserved"
 EXCHANGE = "inventory.exchange"
@@ -26,7 +26,7 @@ def scheduling(recorder):
 
     async def handle(event: Event, uow: UnitOfWork) -> None:
         await recorder.handle(event, uow)
-        sample = with_v2_fields(event_of("shipping.scheduled", event.order_id))
+        sample = with_added_fields(event_of("shipping.scheduled", event.order_id))
         uow.outbox.append(event.caused(ShippingScheduled, sample.payload))
 
     return dict.fromkeys(recorder.handlers(), handle)
@@ -43,7 +43,7 @@ async def test_a_consumer_applies_both_versions_and_emits_the_one_it_is_given(
     relay = OutboxRelay(pool, publisher, "shipping", claim_after_s=0)
     options = {} if written is None else {"schema_version": written}
     await start_consumer(scheduling(recorder), on_commit=relay.committed, **options)
-    incoming = {version: with_v2_fields(event_of(RESERVED)) for version in SCHEMA_VERSIONS}
+    incoming = {version: with_added_fields(event_of(RESERVED)) for version in SCHEMA_VERSIONS}
     for version, event in incoming.items():
         body = encode(event, version)
         assert json.loads(body)["schema_version"] == version
@@ -71,7 +71,7 @@ async def test_a_version_1_body_with_a_version_2_field_goes_to_the_dlq(
     start_consumer, broker, pool, publisher, recorder
 ):
     await start_consumer()
-    event = with_v2_fields(event_of(RESERVED))
+    event = with_added_fields(event_of(RESERVED))
     data = json.loads(encode(event))
     data["schema_version"] = 1
     body = json.dumps(data).encode()
@@ -86,7 +86,10 @@ async def test_a_version_1_body_with_a_version_2_field_goes_to_the_dlq(
 @pytest.mark.parametrize("version", SCHEMA_VERSIONS)
 async def test_a_unit_of_work_and_a_statement_of_its_own_write_the_version_they_are_given(pool, version):
     """UnitOfWork (consumers, the sweeper) and Outgoing's parameters (order's POST /orders statement)."""
-    by_uow, by_params = with_v2_fields(event_of("order.created")), with_v2_fields(event_of("order.created"))
+    by_uow, by_params = (
+        with_added_fields(event_of("order.created")),
+        with_added_fields(event_of("order.created")),
+    )
     async with UnitOfWork(pool, schema_version=version) as uow:
         uow.outbox.append(by_uow)
         await uow.commit()

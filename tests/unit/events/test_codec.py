@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from events import EVENT_CLASSES, InvalidEvent, decode, encode
+from events import EVENT_CLASSES, LATEST_VERSION, InvalidEvent, InventoryPriceChanged, decode, encode
 from events.codec import MAX_EVENT_BYTES
 from tests.unit.samples import every_event, order_created, orderless_events, price_changed
 
@@ -44,7 +44,7 @@ def test_the_envelope_is_on_the_wire():
         "payload",
     }
     assert data["event_type"] == "order.created" and data["producer"] == "order"
-    assert data["schema_version"] == 2 and data["event_id"] == str(event.event_id)
+    assert data["schema_version"] == LATEST_VERSION and data["event_id"] == str(event.event_id)
 
 
 def test_money_travels_as_a_decimal_string():
@@ -75,7 +75,7 @@ def test_an_unknown_event_type_is_invalid():
         decode(body(data))
 
 
-@pytest.mark.parametrize("version", [0, 3, "1", None])
+@pytest.mark.parametrize("version", [0, 4, "1", None])
 def test_another_schema_version_is_invalid(version):
     data = as_dict(order_created())
     data["schema_version"] = version
@@ -182,14 +182,16 @@ def test_a_saga_event_without_an_order_id_is_invalid():
         decode(body(data))
 
 
-def test_an_event_type_of_version_2_does_not_exist_in_version_1():
-    """inventory.price_changed came with version 2: a producer writing version 1 cannot write it, and a
-    version-1 body of it is invalid."""
-    with pytest.raises(ValueError, match="does not exist in schema_version 1"):
-        encode(price_changed(), 1)
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_event_type_of_version_3_does_not_exist_before_it(version):
+    """inventory.price_changed came with version 3: a producer writing version 1 or 2 cannot write it, and
+    a body of it in either is invalid (the last release's consumers know no such event)."""
+    assert InventoryPriceChanged.SINCE == 3
+    with pytest.raises(ValueError, match=f"does not exist in schema_version {version}"):
+        encode(price_changed(), version)
     data = as_dict(price_changed())
-    data["schema_version"] = 1
-    with pytest.raises(InvalidEvent, match="exists only from schema_version 2"):
+    data["schema_version"] = version
+    with pytest.raises(InvalidEvent, match="exists only from schema_version 3"):
         decode(body(data))
 
 

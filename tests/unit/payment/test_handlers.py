@@ -10,6 +10,7 @@ import pytest
 
 from events import (
     CONSUMERS,
+    LATEST_VERSION,
     SCHEMA_VERSIONS,
     InventoryFailed,
     InventoryReleased,
@@ -24,7 +25,7 @@ from payment import handlers
 from payment.domain import Payment
 from payment.settings import PaymentSettings
 from tests.unit.fakes import FakeUnitOfWork
-from tests.unit.samples import as_version, event_of, order_created, with_v2_fields
+from tests.unit.samples import as_version, event_of, order_created, with_added_fields
 
 SETTINGS = PaymentSettings(payment_approval_limit=Decimal("10000.00"))
 
@@ -117,7 +118,11 @@ async def test_the_order_s_checkout_hold_is_carried_on_in_payment_approved(payme
     [event] = (await charge(created, FakeGateway())).outbox
     assert isinstance(event, PaymentApproved) and event.payload.hold_id == hold
     assert event.payload.customer_id == created.payload.customer_id  # inventory claims only its holds
-    assert event.schema_version == 2
+    assert event.schema_version == LATEST_VERSION == 3
+    # a payment service writing an earlier version drops what that version has not
+    v2, v1 = as_version(event, 2).payload, as_version(event, 1).payload
+    assert v2.hold_id == hold and v2.customer_id is None
+    assert v1.hold_id is None and v1.customer_id is None
 
 
 async def test_a_version_1_order_created_approves_without_a_hold(payments):
@@ -375,7 +380,7 @@ async def test_a_version_2_hold_mismatch_reverses_the_payment_like_its_version_1
     gateway = FakeGateway()
     created = order_created("99.80")
     await charge(created, gateway)
-    mismatch = with_v2_fields(event_of("inventory.failed", created.order_id))
+    mismatch = with_added_fields(event_of("inventory.failed", created.order_id))
     uow = await charge(mismatch, gateway)
     [reversed_] = uow.outbox
     assert (

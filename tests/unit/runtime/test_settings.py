@@ -62,16 +62,16 @@ def test_a_bad_duration_in_the_environment_stops_start_up(monkeypatch):
 
 def test_the_event_schema_version_is_the_latest_by_default(monkeypatch):
     monkeypatch.delenv("EVENT_SCHEMA_VERSION", raising=False)
-    assert InventorySettings().event_schema_version == LATEST_VERSION == 2
+    assert InventorySettings().event_schema_version == LATEST_VERSION == 3
 
 
-@pytest.mark.parametrize("raw, version", [("1", 1), ("2", 2), (" 1 ", 1)])
+@pytest.mark.parametrize("raw, version", [("1", 1), ("2", 2), ("3", 3), (" 1 ", 1)])
 def test_the_event_schema_version_comes_from_the_environment(monkeypatch, raw, version):
     monkeypatch.setenv("EVENT_SCHEMA_VERSION", raw)
     assert InventorySettings().event_schema_version == version
 
 
-@pytest.mark.parametrize("raw", ["0", "3", "", "v1", "1.0", "latest"])
+@pytest.mark.parametrize("raw", ["0", "4", "", "v1", "1.0", "latest"])
 def test_another_event_schema_version_stops_start_up(monkeypatch, raw):
     monkeypatch.setenv("EVENT_SCHEMA_VERSION", raw)
     with pytest.raises(ValidationError, match="event_schema_version"):

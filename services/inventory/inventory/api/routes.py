@@ -17,8 +17,9 @@ from runtime.http import ApiError, json_response, read_model
 from servicekit import idempotency
 from servicekit.service import POOL, RELAY, SCHEMA_VERSION
 
-PRICE_NEEDS_V2 = (
-    "a price change is an inventory.price_changed, an event of schema version 2 (EVENT_SCHEMA_VERSION=2)"
+PRICE_NEEDS = (
+    "a price change is an inventory.price_changed, an event of schema version"
+    f" {InventoryPriceChanged.SINCE} or later (EVENT_SCHEMA_VERSION={InventoryPriceChanged.SINCE})"
 )
 MAX_BULK = 100
 MAX_PAGE = 200
@@ -38,8 +39,8 @@ async def put_product(request: web.Request) -> web.Response:
         raise ApiError(
             422,
             "validation_failed",
-            "price is not accepted while inventory writes events in schema version 1",
-            [{"field": "price", "message": PRICE_NEEDS_V2, "type": "unsupported"}],
+            f"price is not accepted while inventory writes events in schema version {request.app[SCHEMA_VERSION]}",
+            [{"field": "price", "message": PRICE_NEEDS, "type": "unsupported"}],
         )
     # the price event goes to the relay at the commit, not at its next poll
     async with idempotency.unit_of_work(
