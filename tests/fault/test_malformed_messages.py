@@ -47,7 +47,7 @@ MALFORMED = {
         _with(payload__total_amount=12.5, payload__items=[{"quantity": "lots"}]),
     ),
     "unknown event type": ("payment.order-created", _with(event_type="order.teleported")),
-    "unknown schema version": ("payment.order-created", _with(schema_version=3)),
+    "unknown schema version": ("payment.order-created", _with(schema_version=4)),
     "wrong event for the queue": ("order.payment-failed", _with()),
     "huge body": ("inventory.payment-approved", _with(producer="x" * 300_000)),
 }

@@ -1,6 +1,7 @@
 """Checkout with a hold (payment.approved naming one): an active, unclaimed hold with the order's lines
 becomes the order's reservation; an ended or due one leaves the order to a fresh reservation; anything
-else is hold_mismatch. Both schema versions of payment.approved, and a batch still a few statements."""
+else is hold_mismatch. Every schema version of payment.approved (a claim needs version 3's customer), and a
+batch still a few statements."""
 
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -9,6 +10,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
+from events import SCHEMA_VERSIONS
 from events.codec import decode, encode
 from inventory.availability.projection import Projection
 from inventory.handlers import apply_events
@@ -159,8 +161,8 @@ async def test_a_due_hold_is_expired_and_the_order_reserves_afresh(pool, project
     assert len(statements) <= MAX_STATEMENTS, statements
 
 
-@pytest.mark.parametrize("version", [1, 2])
-async def test_both_versions_of_payment_approved_reserve(pool, projection: Projection, version: int):
+@pytest.mark.parametrize("version", SCHEMA_VERSIONS)
+async def test_every_version_of_payment_approved_reserves(pool, projection: Projection, version: int):
     [p] = await new_products(pool, 5)
     hold_id = await _hold(pool, projection, {p: 1})
     event = decode(encode(approved_with_hold([(p, 1)], None), version))  # version 1 cannot name a hold
@@ -168,10 +170,25 @@ async def test_both_versions_of_payment_approved_reserve(pool, projection: Proje
     [reserved] = await deliver(pool, _apply(projection), event)
     assert reserved.event_type == "inventory.reserved" and reserved.payload.reservation_id != hold_id
     assert (await _row(pool, hold_id))["order_id"] is None
+
+
+@pytest.mark.parametrize("version", [v for v in SCHEMA_VERSIONS if v >= 2])
+async def test_a_hold_checkout_needs_payment_approved_of_version_3(
+    pool, projection: Projection, version: int
+):
+    """Version 2 names the hold but not the order's customer (version 3 added it): inventory cannot tell
+    the order is the owner's, so it refuses the claim as it refuses another customer's (docs/design.md)."""
+    [p] = await new_products(pool, 5)
+    hold_id = await _hold(pool, projection, {p: 1})
+    claiming = decode(encode(approved_with_hold([(p, 1)], hold_id), version))
+    assert claiming.payload.hold_id == hold_id
+    [outcome] = await deliver(pool, _apply(projection), claiming)
     if version == 2:
-        claiming = decode(encode(approved_with_hold([(p, 1)], hold_id), 2))
-        [claimed] = await deliver(pool, _apply(projection), claiming)
-        assert claimed.payload.reservation_id == hold_id
+        assert claiming.payload.customer_id is None
+        assert (outcome.event_type, outcome.payload.reason) == ("inventory.failed", "hold_mismatch")
+        assert (await _row(pool, hold_id))["order_id"] is None  # the hold is untouched, still open
+    else:
+        assert outcome.event_type == "inventory.reserved" and outcome.payload.reservation_id == hold_id
 
 
 async def test_a_batch_that_claims_holds_costs_one_statement_more(pool, projection: Projection):

@@ -116,7 +116,7 @@ def _envelope(**changes) -> bytes:
 BAD_BODIES = {
     "not json": b"this is not json",
     "truncated": encode(event_of(RESERVED))[:40],
-    "unknown schema version": _envelope(schema_version=3),
+    "unknown schema version": _envelope(schema_version=4),
     "unknown event type": _envelope(event_type="inventory.teleported"),
     "extra field": _envelope(surprise=True),
     "wrong types": _envelope(order_id=12345),
