@@ -4,7 +4,9 @@ batch (the hold's row among the reservations, then the products).
 An active, unclaimed hold whose lines are the order's becomes the order's reservation. One that has
 expired, was released, or is due now (it is expired here, whoever holds the lock) leaves the order to a
 fresh reservation. Anything else (other lines, claimed by another order, sold, another customer's hold,
-no such hold) is inventory.failed with reason hold_mismatch.
+no such hold) is inventory.failed with reason hold_mismatch. So is an owned hold named by a
+payment.approved of schema version 2, which does not say whose order it is (customer_id came with 3):
+hold checkouts need payment on version 3 (docs/design.md, "Versions and rolling deploys").
 """
 
 from uuid import UUID

@@ -22,5 +22,6 @@ class Caller:
 
 def may_claim(hold: Reservation, customer_id: UUID | None) -> bool:
     """An order of `customer_id` may claim the owner's hold only; one without an owner, any order's (as
-    before holds had owners). An order whose payment.approved names no customer claims no owned hold."""
+    before holds had owners). An order whose payment.approved names no customer (one written in schema
+    version 1 or 2) claims no owned hold."""
     return hold.owner is None or hold.owner == customer_id
