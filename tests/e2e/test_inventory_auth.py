@@ -17,7 +17,7 @@ from tests.support.checks import assert_clean
 from tests.support.client import Api, order_body
 from tests.support.inventory_access import Example, examples
 from tests.support.ledgers import money_of
-from tests.support.stock import new_product
+from tests.support.stock import PRICE, new_product
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +82,7 @@ async def test_a_hold_is_its_customers_and_another_customers_order_cannot_claim_
     ):
         status, body = await send(anonymous, inv, example, bob)
         assert (status, body["error"]["code"]) == (404, "not_found"), example
-    lines = [(p, 2, "5.00")]
+    lines = [(p, 2, PRICE)]
     order = await _checkout(api, anonymous, lines, hold, BOB, bob)
     assert order["status"] == "CANCELLED"
     money = (await money_of(stack, [UUID(order["order_id"])]))[UUID(order["order_id"])]

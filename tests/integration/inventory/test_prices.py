@@ -15,13 +15,14 @@ from events import decode
 from inventory.availability.projection import Projection
 from inventory.availability.reconcile import reconcile
 from stockcache import stock_key
+from stack.tokens import Signer
 from tests.integration.inventory.support import serve_api
 
 
 @pytest_asyncio.fixture
-async def client(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[TestClient]:
+async def client(pool: asyncpg.Pool, projection: Projection, signer: Signer) -> AsyncIterator[TestClient]:
     await reconcile(pool, projection)  # as at start-up: the cache is trusted from then on
-    async with serve_api(pool, projection) as c:
+    async with serve_api(pool, projection, signer) as c:
         yield c
 
 

@@ -296,7 +296,9 @@ async def test_outbox_rows_written_as_literals_read_back_exactly(pool, setting):
 async def test_marking_sent_leaves_the_sessions_commit_durability_alone(pool, db_url, broker, publisher):
     """Marks are committed without waiting for the WAL flush (a lost mark is a duplicate, absorbed), by a
     transaction-local setting: the pooled connection goes back as durable as it came."""
-    settings = ServiceSettings(database_url=db_url, http_port=0, db_pool_min_size=1, db_pool_max_size=1)
+    settings = ServiceSettings(
+        database_url=db_url, http_port=0, metrics_port=0, db_pool_min_size=1, db_pool_max_size=1
+    )
     async with await create_pool(settings) as single:  # the services' pool: it keeps session settings
         r = OutboxRelay(single, publisher, "shipping", batch_size=50, claim_after_s=0)
         async with UnitOfWork(single, on_commit=r.committed) as uow:

@@ -63,6 +63,7 @@ def test_a_dead_letter_of_an_orderless_event_has_no_order_id():
         body=encode(event),
         correlation_id=None,  # as the relay publishes an event of no order
         message_id=str(event.event_id),
+        user_id="saga-inventory",  # the producer's broker user, as every publish carries
     )
     letter = from_message("order.inventory-price-changed.dlq", message)  # type: ignore[arg-type]
     assert letter.order_id is None and letter.event_type == "inventory.price_changed"
