@@ -17,7 +17,7 @@ from runtime.auth import scopes
 from stack.supervisor import Stack
 from stack.tokens import Signer
 from tests.support.client import order_body
-from tests.support.stock import new_product
+from tests.support.stock import PRICE, new_product
 
 pytestmark = pytest.mark.e2e
 A, B = uuid4(), uuid4()
@@ -39,7 +39,7 @@ async def call(
 
 
 def body_for(customer: UUID, product: UUID) -> dict:
-    return order_body([(product, 1, "1.00")], customer_id=customer)
+    return order_body([(product, 1, PRICE)], customer_id=customer)
 
 
 def endpoints(product: UUID) -> list[tuple[str, str, dict]]:
