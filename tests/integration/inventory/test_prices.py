@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from events import decode
 from inventory.availability.projection import Projection
 from inventory.availability.reconcile import reconcile
-from stockcache import stock_key
 from stack.tokens import Signer
+from stockcache import stock_key
 from tests.integration.inventory.support import serve_api
 
 
