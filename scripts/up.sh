@@ -39,6 +39,16 @@ for port in "${PORTS[@]}"; do
   done
 done
 kill -0 "$(cat var/services.pid)" 2>/dev/null || { echo "services exited; see var/services.log"; exit 1; }
+# The demo prices reach the order service as inventory.price_changed events (the seed's outbox rows,
+# published once inventory runs): wait for them, so that the first order is judged against them.
+order_db=$(sed -n 's/^ORDER_DATABASE_URL=//p' var/local.env)
+deadline=$((SECONDS + 60))
+until (( $(psql "$order_db" -Atc "SELECT count(*) FROM product_prices" 2>/dev/null || echo 0) >= 5 )); do
+  if (( SECONDS > deadline )); then
+    echo "the order service has not received the demo prices; see var/services.log"; exit 1
+  fi
+  sleep 0.3
+done
 TOKEN=$(.venv/bin/python -m stack.mint | tail -1)  # the demo customer's: orders:write orders:read, 12 h
 cat <<TXT
 

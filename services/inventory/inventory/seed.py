@@ -1,6 +1,8 @@
 """Demo data: products 00000000-0000-0000-0000-00000000000{1..5} with 100 units, created only if missing,
-and their prices, set only where a product has none (each one an inventory.price_changed in the outbox,
-which the relay publishes once inventory runs).
+and their prices, set only where a product has none. Every demo product's current price then goes out as
+an inventory.price_changed (in the outbox, which the relay publishes once inventory runs), new or not:
+the order service applies only what is newer than its copy, so a copy that was lost or never made (an
+order database made afresh) is made whole again by the next `make up`.
 
 Run with `python -m inventory.seed` (make up does); it migrates the database first.
 """
@@ -33,7 +35,8 @@ async def seed(settings: InventorySettings) -> tuple[int, int]:
             if settings.event_schema_version < InventoryPriceChanged.SINCE:
                 return created, 0  # a price change is an event this version cannot write
             priced = await repository.price_if_unpriced(conn, DEMO_PRICES)
-            events = [price_changed(p, DEMO_PRICES[p], version) for p, version in priced.items()]
+            current = await repository.current_prices(conn, list(DEMO_PRICES))
+            events = [price_changed(p, price, version) for p, (price, version) in current.items()]
             if events:
                 await conn.execute(Outgoing(list(events), settings.event_schema_version).insert_literal())
             return created, len(priced)

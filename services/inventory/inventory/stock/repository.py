@@ -230,6 +230,17 @@ async def price_if_unpriced(conn: asyncpg.Connection, prices: Mapping[UUID, Deci
     return {r["product_id"]: r["version"] for r in rows}
 
 
+async def current_prices(
+    conn: asyncpg.Connection, product_ids: list[UUID]
+) -> dict[UUID, tuple[Decimal, int]]:
+    """The price and version of each of these products that has a price."""
+    rows = await conn.fetch(
+        "SELECT product_id, price, version FROM products WHERE product_id = ANY($1::uuid[]) AND price IS NOT NULL",
+        product_ids,
+    )
+    return {r["product_id"]: (r["price"], r["version"]) for r in rows}
+
+
 async def set_price(conn: asyncpg.Connection, product_id: UUID, price: Decimal) -> int | None:
     """Set the product's price if it is another (the product moves a version on, so the cache takes it);
     returns the new version, or None when the price was that already (or there is no such product)."""
