@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import asyncpg
 from aiohttp import web
 
 from events import OrderCreated, order_total
@@ -88,23 +89,21 @@ async def create_order(request: web.Request) -> web.Response:
     digest = None if key is None else _digest(body)
     claim_key = None if key is None else (principal.subject, key)  # keys are the caller's own
     async with request.app[POOL].acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        known, catalogue = await prices.current(conn, [i.product_id for i in items])
-        refused = pricing.mismatches([(i.product_id, i.unit_price) for i in items], known, catalogue)
-        rows = None
-        if not refused:
-            rows = await repository.place_order(
-                conn,
-                order_id,
-                body.customer_id,
-                body.payment_method,
-                total,
-                [(i.product_id, i.quantity, i.unit_price) for i in items],
-                event,
-                claim_key,
-                digest,
-                request.app[SCHEMA_VERSION],
-                body.hold_id,
-            )
+        # the prices are checked in the statement that places the order (one round trip)
+        rows, fair = await repository.place_order(
+            conn,
+            order_id,
+            body.customer_id,
+            body.payment_method,
+            total,
+            [(i.product_id, i.quantity, i.unit_price) for i in items],
+            event,
+            claim_key,
+            digest,
+            request.app[SCHEMA_VERSION],
+            body.hold_id,
+        )
+        refused = [] if fair else await _refused_lines(conn, items)
         # rows is None when the prices were refused or the key was taken already; a key that placed
         # this very body before gets its first answer even if a price changed since
         claim = await repository.existing_claim(conn, claim_key) if rows is None and claim_key else None
@@ -120,6 +119,13 @@ async def create_order(request: web.Request) -> web.Response:
         )  # the answer it first got, whatever the order's status now
     request.app[RELAY].committed(rows)
     return _accepted(order_id, domain.PENDING)
+
+
+async def _refused_lines(conn: asyncpg.Connection, items: list[Item]) -> list[pricing.Mismatch]:
+    """The lines a refused order was refused for, for the 422's details (only on the refusal path). Empty
+    only if the prices changed since the refusal: the caller then answers as for any lost race, 503."""
+    known, catalogue = await prices.current(conn, [i.product_id for i in items])
+    return pricing.mismatches([(i.product_id, i.unit_price) for i in items], known, catalogue)
 
 
 def _own(principal: Principal) -> UUID | None:

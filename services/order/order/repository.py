@@ -24,16 +24,24 @@ async def place_order(
     request_hash: str | None,
     schema_version: int,
     hold_id: UUID | None,
-) -> list[Row] | None:
-    """In one statement (one round trip, its own transaction): claim the Idempotency-Key (if any), and
-    only if it was free insert the order, its lines, its first history entry and its order.created
-    outbox row (written in `schema_version`), returned for the relay. None: the key was taken already
-    (by a committed request; a concurrent claimer of the same key is waited for) and nothing was written."""
+) -> tuple[list[Row] | None, bool]:
+    """In one statement (one round trip, its own transaction): check the lines' unit prices against the
+    kept prices (order.pricing's rule: a price that differs, or a product with no price once any price is
+    known, refuses the order), then claim the Idempotency-Key (if any), and only if the prices are fair
+    and the key was free insert the order, its lines, its first history entry and its order.created
+    outbox row (written in `schema_version`), returned for the relay. Returns (rows, whether the prices
+    were fair); rows None: nothing was written, because a price was refused (the key is left free) or
+    the key was taken already (by a committed request; a concurrent claimer of the same key is waited
+    for)."""
     outgoing = Outgoing([created], schema_version)
-    placed = await conn.fetchval(
-        "WITH claim AS (INSERT INTO idempotency_requests (scope, key, request_hash, order_id)"
-        "  SELECT $18, $9, $10, $1 WHERE $9::text IS NOT NULL ON CONFLICT (scope, key) DO NOTHING RETURNING key),"
-        " go AS (SELECT WHERE $9::text IS NULL OR EXISTS (SELECT FROM claim)),"
+    fair, placed = await conn.fetchrow(
+        "WITH fair AS (SELECT WHERE NOT EXISTS (SELECT FROM unnest($6::uuid[], $8::numeric[]) AS l(p, u)"
+        "  LEFT JOIN product_prices k ON k.product_id = l.p"
+        "  WHERE k.price IS DISTINCT FROM l.u AND (k.price IS NOT NULL OR EXISTS (SELECT FROM product_prices)))),"
+        " claim AS (INSERT INTO idempotency_requests (scope, key, request_hash, order_id)"
+        "  SELECT $18, $9, $10, $1 WHERE $9::text IS NOT NULL AND EXISTS (SELECT FROM fair)"
+        "  ON CONFLICT (scope, key) DO NOTHING RETURNING key),"
+        " go AS (SELECT WHERE EXISTS (SELECT FROM fair) AND ($9::text IS NULL OR EXISTS (SELECT FROM claim))),"
         " o AS (INSERT INTO orders (order_id, customer_id, payment_method, total_amount, status, hold_id)"
         "  SELECT $1, $2, $3, $4, $5, $17 FROM go),"
         " i AS (INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
@@ -42,7 +50,7 @@ async def place_order(
         " h AS (INSERT INTO order_history (order_id, status, event_type, event_id, applied)"
         "  SELECT $1, $5, 'order.created', $16, true FROM go),"
         f" x AS ({outbox_insert(11, when='EXISTS (SELECT FROM go)')})"
-        " SELECT EXISTS (SELECT FROM go)",
+        " SELECT EXISTS (SELECT FROM fair), EXISTS (SELECT FROM go)",
         order_id,
         customer_id,
         payment_method,
@@ -58,7 +66,7 @@ async def place_order(
         hold_id,
         key[0] if key else "",
     )
-    return outgoing.rows() if placed else None
+    return (outgoing.rows() if placed else None), fair
 
 
 class HistoryRow(NamedTuple):

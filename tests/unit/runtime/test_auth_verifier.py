@@ -192,3 +192,52 @@ async def test_a_jwks_url_is_read_over_http() -> None:
         v = Verifier.from_settings(settings)
         await v.keys.warm()
         assert (await v.verify(token("rsa-1"))).customer_id == CUSTOMER
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every signature check the verifier makes (jwt.decode), by token."""
+    seen: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: object, **kwargs: object) -> object:
+        seen.append(token)
+        return decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    return seen
+
+
+async def test_a_verified_token_is_kept_until_its_expiry_or_a_minute_whichever_comes_first(
+    checks: list[str],
+) -> None:
+    clock = Clock()
+    v = Verifier(KeySet(parse_jwks(JWKS)), ISS, AUD, "sub", leeway_s=5, clock=clock)
+    long_lived, short_lived = token(exp=int(clock.now) + 3600), token(exp=int(clock.now) + 30)
+    for _ in range(3):
+        assert (await v.verify(long_lived)).customer_id == CUSTOMER
+        await v.verify(short_lived)
+    assert checks == [long_lived, short_lived]  # each signature checked once
+    clock.now += 31  # past the short-lived token's exp: checked again (and refused once truly expired)
+    await v.verify(long_lived)
+    await v.verify(short_lived)
+    assert checks == [long_lived, short_lived, short_lived]
+    clock.now += 30  # a minute since the long-lived one was checked: checked again
+    await v.verify(long_lived)
+    assert checks[-1] == long_lived and len(checks) == 4
+
+
+async def test_a_refused_token_is_checked_and_refused_every_time(checks: list[str]) -> None:
+    v, bad = verifier(), token(aud="another-api")
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            await v.verify(bad)
+    assert checks == [bad, bad]
