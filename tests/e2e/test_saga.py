@@ -22,6 +22,15 @@ def statuses(order: dict) -> list[str]:
     return [h["status"] for h in order["history"] if h["status"] is not None]
 
 
+def assert_went(order: dict, path: list[str]) -> None:
+    """The order moved along `path`. payment.approved reaches the order service on a queue of its own,
+    so inventory's answer to it (on another queue) may be applied first: payment.approved is then
+    recorded late, not applied, and PAYMENT_APPROVED is missing from the statuses, never the event."""
+    late = [s for s in path if s != "PAYMENT_APPROVED"]
+    assert statuses(order) in (path, late), order["history"]
+    assert "payment.approved" in event_types(order), order["history"]
+
+
 def event_types(order: dict) -> list[str]:
     return [h["event_type"] for h in order["history"]]
 
@@ -43,7 +52,7 @@ async def test_an_order_is_confirmed_with_a_tracking_code_and_its_whole_history(
     [shipment] = order["shipments"]  # every unit from one warehouse: one shipment, its code the order's
     assert shipment["tracking_code"] == order["tracking_code"] and shipment["freight_cost"] == "13.00"
     assert isinstance(shipment["warehouse_id"], str)
-    assert statuses(order) == ["PENDING", "PAYMENT_APPROVED", "INVENTORY_RESERVED", "CONFIRMED"]
+    assert_went(order, ["PENDING", "PAYMENT_APPROVED", "INVENTORY_RESERVED", "CONFIRMED"])
     assert sorted(event_types(order)) == sorted(
         [
             "order.created",
@@ -83,13 +92,7 @@ async def test_out_of_stock_cancels_and_reverses_the_payment_once(stack, api):
     order_id = await api.place([(product, 5, "10.00")])
     order = await api.terminal(order_id)
     assert order["status"] == "CANCELLED"
-    assert statuses(order) == [
-        "PENDING",
-        "PAYMENT_APPROVED",
-        "INVENTORY_FAILED",
-        "PAYMENT_REVERSED",
-        "CANCELLED",
-    ]
+    assert_went(order, ["PENDING", "PAYMENT_APPROVED", "INVENTORY_FAILED", "PAYMENT_REVERSED", "CANCELLED"])
     assert order["tracking_code"] is None
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
     assert await stock_of(stack, product) == (3, 0)
@@ -116,14 +119,17 @@ async def test_a_shipping_failure_releases_the_stock_and_reverses_the_payment_on
     order_id = await api.place([(product, 51, "10.00")])  # SHIPPING_MAX_UNITS is 50
     order = await api.terminal(order_id)
     assert order["status"] == "CANCELLED"
-    assert statuses(order) == [
-        "PENDING",
-        "PAYMENT_APPROVED",
-        "INVENTORY_RESERVED",
-        "SHIPPING_FAILED",
-        "PAYMENT_REVERSED",
-        "CANCELLED",
-    ]
+    assert_went(
+        order,
+        [
+            "PENDING",
+            "PAYMENT_APPROVED",
+            "INVENTORY_RESERVED",
+            "SHIPPING_FAILED",
+            "PAYMENT_REVERSED",
+            "CANCELLED",
+        ],
+    )
     assert order["tracking_code"] is None
     assert (await money_of(stack, [order_id]))[order_id] == REVERSED_ONCE
     assert await stock_of(stack, product) == (100, 0)
