@@ -11,17 +11,11 @@ API=${RABBITMQ_API:-http://127.0.0.1:15672}
 AMQP_HOSTPORT=${RABBITMQ_HOSTPORT:-127.0.0.1:5672}
 ROLES=(order payment inventory shipping operator)
 
-mkdir -p var/secrets var/rabbitmq
-chmod 700 var/secrets
-for role in "${ROLES[@]}"; do
-  file=var/secrets/rabbitmq-$role
-  if [ ! -s "$file" ]; then
-    (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' >"$file")
-  fi
-done
-operator_pw=$(cat var/secrets/rabbitmq-operator)
+mkdir -p var/rabbitmq
+# the passwords are made once into var/secrets/rabbitmq-<role> (mode 600) by the generator itself
 .venv/bin/python -m messaging.definitions --vhost / --user-prefix "$PREFIX" --secrets-dir var/secrets \
   --out var/rabbitmq/definitions.json
+operator_pw=$(cat var/secrets/rabbitmq-operator)
 # credentials go to curl on its standard input (-K -), never on its command line
 api() { printf 'user = "%s"\n' "$1" | curl -sf -K - "${@:2}"; }
 admin="${PREFIX}operator:$operator_pw"

@@ -1,7 +1,8 @@
 """`python -m messaging.definitions`: write the broker's definitions document, or import it.
 
 Each user's password comes from RABBITMQ_<ROLE>_PASSWORD (ORDER, PAYMENT, INVENTORY, SHIPPING,
-OPERATOR) or, with --secrets-dir, from the file `rabbitmq-<role>` there. The document holds password
+OPERATOR) or, with --secrets-dir, from the file `rabbitmq-<role>` there, made once with a random
+password when missing (runtime.secret_files, as the database roles' passwords are). The document holds password
 hashes: it is written with mode 600 and never committed.
 
   python -m messaging.definitions --vhost / --out var/rabbitmq/definitions.json
@@ -19,19 +20,16 @@ import orjson
 from messaging.definitions.document import definitions
 from messaging.definitions.load import import_definitions
 from messaging.users import DEFAULT_USER_PREFIX, ROLES
+from runtime.secret_files import stored_secret
 
 
 def password_variable(role: str) -> str:
     return f"RABBITMQ_{role.upper()}_PASSWORD"
 
 
-def secret_file(secrets_dir: Path, role: str) -> Path:
-    return secrets_dir / f"rabbitmq-{role}"
-
-
 def passwords(secrets_dir: Path | None) -> dict[str, str]:
     if secrets_dir is not None:
-        return {role: secret_file(secrets_dir, role).read_text().strip() for role in ROLES}
+        return {role: stored_secret(f"rabbitmq-{role}", secrets_dir) for role in ROLES}
     return {role: os.environ.get(password_variable(role), "") for role in ROLES}
 
 
@@ -50,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--queue-type", default=os.environ.get("QUEUE_TYPE", "classic"), choices=("classic", "quorum")
     )
-    p.add_argument("--secrets-dir", type=Path, help="read passwords from rabbitmq-<role> files here")
+    p.add_argument(
+        "--secrets-dir", type=Path, help="passwords from rabbitmq-<role> files here (made if missing)"
+    )
     p.add_argument("--out", type=Path, help="write the document here (mode 600); default: standard output")
     p.add_argument("--import-to", metavar="API_URL", help="import it: http://admin:password@host:15672")
     return p
